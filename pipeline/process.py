@@ -1,0 +1,143 @@
+"""The pure per-document function: raw bytes and rules in, records out.
+
+`process(raw, rules)` touches no file, no network and no global state
+beyond caches of compiled rules, so any executor (a loop, a process pool, a
+cluster engine) can run it. A document that cannot be processed raises
+`DocumentError` with a one-line reason; the executor records it and carries on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pipeline.records import Document, DocumentResult, Item, RawDocument, Responsibility, Target
+from pipeline.responsibilities import ResponsibilityParser
+from pipeline.rules import Rules
+from pipeline.structure import build_items
+from pipeline.tables import is_task_table, table_items, table_row_lines
+from pipeline.targets import TargetExtractor
+
+PIPELINE_VERSION = "0.1.0"
+
+
+class DocumentError(Exception):
+    """This document cannot be processed; the message is the one-line reason."""
+
+
+def doc_id_for(source: str, content: bytes) -> str:
+    """Stable id: from the URL for web pages, from the content hash for files."""
+    if source.startswith(("http://", "https://")):
+        return "u" + hashlib.sha256(source.encode("utf-8")).hexdigest()[:12]
+    return "h" + hashlib.sha256(content).hexdigest()[:12]
+
+
+def check_bytes(raw: RawDocument) -> None:
+    if not raw.content:
+        raise DocumentError("empty file (0 bytes)")
+    head = raw.content[:8192]
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DocumentError("binary file, not an HTML page (NUL bytes in the first 8 KB)")
+
+
+_PARSERS: dict[int, tuple[Rules, ResponsibilityParser, TargetExtractor]] = {}
+
+
+def _parsers(rules: Rules) -> tuple[ResponsibilityParser, TargetExtractor]:
+    """Compiled parsers for these rules, built once per rules object (per process)."""
+    hit = _PARSERS.get(id(rules))
+    if hit is None or hit[0] is not rules:
+        hit = (rules, ResponsibilityParser(rules.roles), TargetExtractor(rules.targets))
+        _PARSERS[id(rules)] = hit
+    return hit[1], hit[2]
+
+
+def structure_page(doc_id: str, body: str, tables: list[list[list[str]]], rules: Rules) -> tuple[list[Item], list[str]]:
+    """Items from the numbered text and from task-division tables, in body order."""
+    task_tables = [t for t in tables if is_task_table(t)]
+    skip: set[str] = set()
+    for table in task_tables:
+        skip |= table_row_lines(table)
+    items, warnings = build_items(doc_id, body, rules.numbering, skip_lines=skip)
+    for table in task_tables:
+        items.extend(table_items(doc_id, table, len(items) + 1))
+    for seq, item in enumerate(items, start=1):
+        item.seq = seq
+    return items, warnings
+
+
+def annotate(
+    items: list[Item], rules: Rules, *, issuer: str = "", title: str = "", date: str = ""
+) -> tuple[list[Responsibility], list[Target], list[str]]:
+    """Responsibilities and targets of the items (fills responsibility_raw and deadline)."""
+    resp_parser, target_extractor = _parsers(rules)
+    region = rules.units.region_of(issuer) or rules.units.region_of(title)
+    responsibilities: list[Responsibility] = []
+    targets: list[Target] = []
+    warnings: list[str] = []
+    for item in items:
+        parsed, raw, deadline, item_warnings = resp_parser.parse_item(item)
+        item.responsibility_raw = raw
+        item.deadline = deadline
+        warnings.extend(f"{item.path}: {w}" for w in item_warnings)
+        for position, p in enumerate(parsed, start=1):
+            info = rules.units.resolve(p.unit, region=region, date=date)
+            responsibilities.append(
+                Responsibility(
+                    item_id=item.item_id,
+                    position=position,
+                    unit=p.unit,
+                    unit_canonical=info.canonical if info else "",
+                    role=p.role,
+                    etc=p.etc,
+                    clause=p.clause,
+                    deadline=p.deadline,
+                    unit_level=info.level if info else "",
+                    unit_kind=info.kind if info else "",
+                )
+            )
+        targets.extend(target_extractor.extract(item.item_id, item.text))
+    return responsibilities, targets, warnings
+
+
+def process(raw: RawDocument, rules: Rules) -> DocumentResult:
+    """One document from bytes to records. Raises DocumentError with a one-line reason."""
+    from pipeline.extract import extract_page
+
+    check_bytes(raw)
+    try:
+        page = extract_page(raw.content, source=raw.final_url or raw.source, http_charset=raw.http_charset, rules=rules.extract)
+    except DocumentError:
+        raise
+    except (ValueError, LookupError) as exc:
+        raise DocumentError(f"cannot read the page: {exc}") from exc
+    if not page.body.strip() and not page.title:
+        raise DocumentError("no text found in the page")
+    sha = hashlib.sha256(raw.content).hexdigest()
+    doc_id = doc_id_for(raw.source, raw.content)
+    items, warnings = structure_page(doc_id, page.body, page.tables, rules)
+    responsibilities, targets, more = annotate(items, rules, issuer=page.issuer, title=page.title, date=page.publish_date)
+    warnings = page.warnings + warnings + more
+    if not items:
+        warnings.append("no numbered items found")
+    document = Document(
+        doc_id=doc_id,
+        source=raw.source,
+        title=page.title,
+        publish_date=page.publish_date,
+        issuer=page.issuer,
+        doc_number=page.doc_number,
+        n_items=len(items),
+        sha256=sha,
+        written_date=page.written_date,
+        site_name=page.site_name,
+        encoding=page.encoding,
+        final_url=raw.final_url,
+        warnings=warnings,
+    )
+    return DocumentResult(
+        document=document,
+        items=items,
+        responsibilities=responsibilities,
+        targets=targets,
+        attachments=list(page.attachments),
+        body=page.body,
+    )

@@ -1,0 +1,463 @@
+"""Targets: every quantitative target of an item, and nothing that only looks like one.
+
+A target is a number with what makes it a quantity: a scale word (万, 亿), a
+unit or measure word (个, 公里, 元, %), or both; plus the comparator words
+around it (以上, 左右, 不少于) and, from its clause, the action (新建) and the
+indicator (5G基站). Numbers that name rather than count (2021年, 5G, G60,
+十四五, 第四届, 国道237, “158”行动计划) are removed by the patterns in
+rules/non_targets.yaml, each of which says why.
+
+All matching runs on the folded text (ASCII digits and brackets); `raw`,
+`start` and `end` are mapped back to the item's text as written out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from pipeline.numbers import CN_DIGITS, CN_NUMERAL_CHARS, parse_number
+from pipeline.records import Target
+from pipeline.rulesio import RulesError, compile_regex, require, yaml_sections
+from pipeline.textnorm import NormText, normalize
+
+OPS = {"=", ">=", "<=", "~", "range"}
+UNIT_ALIASES = {"个百分点": "百分点", "个工作日": "工作日"}
+LEVEL_ACTIONS = ("达到", "提高到", "提高至", "提升到", "提升至", "降低到", "降低至", "控制在", "保持在", "稳定在", "压缩至", "压缩到")
+INCREASE_ACTIONS = ("新增", "增长", "增加", "提高", "提升", "下降", "降低", "减少", "压减")
+
+
+@dataclass(frozen=True)
+class TargetRules:
+    units: tuple[str, ...]  # longest first
+    time_units: frozenset[str]
+    weak_units: frozenset[str]
+    scales: tuple[tuple[str, int], ...]  # longest first
+    before: tuple[tuple[str, str], ...]
+    after: tuple[tuple[str, str], ...]
+    range_separators: tuple[str, ...]
+    modality: tuple[tuple[str, str], ...]
+    deadlines: tuple[re.Pattern[str], ...]
+    actions: tuple[str, ...]  # longest first
+    indicator_stops: tuple[str, ...]
+    after_stop_verbs: tuple[str, ...]
+    non_targets: tuple[tuple[re.Pattern[str], str], ...]
+
+
+def _strings(path: Path, sections: dict[str, list[tuple[int, object]]], name: str) -> list[tuple[int, str]]:
+    entries = sections.get(name, [])
+    if len(entries) == 1 and isinstance(entries[0][1], list):
+        line, values = entries[0]
+        assert isinstance(values, list)
+        return [(line, str(v)) for v in values]
+    out = []
+    for line, value in entries:
+        if not isinstance(value, str | int | float) or str(value) == "":
+            raise RulesError(path, line, f"entries of {name} must be non-empty strings")
+        out.append((line, str(value)))
+    return out
+
+
+def load_target_rules(rules_dir: Path) -> TargetRules:
+    path = rules_dir / "targets.yaml"
+    s = yaml_sections(path)
+    units = [u for _, u in _strings(path, s, "units")]
+    if not units:
+        raise RulesError(path, None, "no units defined")
+    scales: list[tuple[str, int]] = []
+    for line, entry in s.get("scales", []):
+        if not isinstance(entry, dict):
+            raise RulesError(path, line, "scales must map a scale word to its multiplier")
+        for word, factor in entry.items():
+            if not isinstance(factor, int) or factor <= 0:
+                raise RulesError(path, line, f"scale {word!r} needs a positive whole multiplier")
+            scales.append((str(word), factor))
+    before: list[tuple[str, str]] = []
+    after: list[tuple[str, str]] = []
+    for line, entry in s.get("comparators", []):
+        if not isinstance(entry, dict):
+            raise RulesError(path, line, "comparators must have 'before' and 'after' lists")
+        for side, bucket in (("before", before), ("after", after)):
+            for item in entry.get(side, []) or []:
+                if not isinstance(item, dict) or not item.get("word") or item.get("op") not in OPS:
+                    raise RulesError(path, line, f"comparators.{side}: each entry needs word and op (one of {sorted(OPS)}): {item!r}")
+                bucket.append((str(item["word"]), str(item["op"])))
+    modality = []
+    for line, entry in s.get("modality", []):
+        require(entry, ["word", "value"], path, line)
+        modality.append((str(entry["word"]), str(entry["value"])))
+    deadlines = tuple(compile_regex(p, path, line) for line, p in _strings(path, s, "deadlines"))
+    np = rules_dir / "non_targets.yaml"
+    nts = []
+    for line, entry in yaml_sections(np).get("patterns", []):
+        require(entry, ["why", "pattern"], np, line)
+        nts.append((compile_regex(entry["pattern"], np, line), str(entry["why"])))
+    by_len = lambda xs: tuple(sorted(xs, key=lambda x: -len(x[0] if isinstance(x, tuple) else x)))  # noqa: E731
+    return TargetRules(
+        units=by_len(units),
+        time_units=frozenset(u for _, u in _strings(path, s, "time_units")),
+        weak_units=frozenset(u for _, u in _strings(path, s, "weak_units")),
+        scales=by_len(scales),
+        before=by_len(before),
+        after=by_len(after),
+        range_separators=tuple(u for _, u in _strings(path, s, "range_separators")),
+        modality=tuple(modality),
+        deadlines=deadlines,
+        actions=by_len([a for _, a in _strings(path, s, "actions")]),
+        indicator_stops=tuple(u for _, u in _strings(path, s, "indicator_stops")),
+        after_stop_verbs=tuple(u for _, u in _strings(path, s, "after_stop_verbs")),
+        non_targets=tuple(nts),
+    )
+
+
+@dataclass
+class Candidate:
+    start: int  # span in folded text (comparator words included)
+    end: int
+    num_start: int
+    value: Decimal
+    value_max: Decimal | None
+    unit: str
+    comparator: str
+    percent_prefix: bool = False
+
+
+_NUM = r"(?:\d+(?:,\d{3})*(?:\.\d+)?|[" + CN_NUMERAL_CHARS + r"]+(?:点[零〇一二三四五六七八九]+)?)"
+_NUM_RE = re.compile(_NUM)
+_DELIMS = "，。；;,!?！？\n:："
+
+
+class TargetExtractor:
+    def __init__(self, rules: TargetRules) -> None:
+        self.r = rules
+        self.scale_re = "|".join(re.escape(w) for w, _ in rules.scales)
+        self.scale_factor = dict(rules.scales)
+
+    # --- numbers --------------------------------------------------------
+    def _read_number(self, text: str, pos: int) -> tuple[Decimal, int, bool, bool] | None:
+        """Number (with its scale folded) starting at pos: (value, end, is_arabic, has_scale)."""
+        m = _NUM_RE.match(text, pos)
+        if not m:
+            return None
+        raw = m.group(0)
+        end = m.end()
+        arabic = raw[0].isdigit()
+        if not arabic and not any(ch in CN_DIGITS for ch in raw):
+            return None  # 千岛湖, 百姓, 十大: 十百千 alone are not numbers here
+        if not arabic:
+            # a Chinese run may have swallowed a scale-like 千 of 千瓦/千米: give it back
+            for unit in self.r.units:
+                if unit.startswith("千") and text.startswith(unit, end - 1) and raw.endswith("千") and len(raw) > 1:
+                    raw = raw[:-1]
+                    end -= 1
+                    break
+        value = parse_number(raw)
+        if value is None:
+            return None
+        scaled = not arabic and raw[-1] in "万亿"
+        # scale words: 万, 亿, 万亿 (but 千瓦 and 千米 are units)
+        for word, factor in self.r.scales:
+            if text.startswith(word, end) and not any(text.startswith(u, end) for u in self.r.units if u.startswith(word)):
+                value *= factor
+                end += len(word)
+                scaled = True
+                break
+        return value, end, arabic, scaled
+
+    def _unit_at(self, text: str, pos: int) -> str:
+        for alias in UNIT_ALIASES:
+            if text.startswith(alias, pos):
+                return alias
+        for unit in self.r.units:
+            if text.startswith(unit, pos):
+                return unit
+        return ""
+
+    def candidates(self, text: str, excluded: list[tuple[int, int]]) -> list[Candidate]:
+        out: list[Candidate] = []
+        pos = 0
+        n = len(text)
+        while pos < n:
+            m = _NUM_RE.search(text, pos)
+            if not m:
+                break
+            start = m.start()
+            # never start inside an Arabic number or right after a Latin letter/digit
+            if start > 0 and (text[start - 1].isdigit() or text[start - 1] == "."):
+                pos = m.end()
+                continue
+            cand = self._candidate_at(text, start)
+            if cand is None or any(a < cand.end and cand.num_start < b for a, b in excluded):
+                pos = m.end()
+                continue
+            out.append(cand)
+            pos = cand.end
+        return out
+
+    def _candidate_at(self, text: str, start: int) -> Candidate | None:
+        first = self._read_number(text, start)
+        if first is None:
+            return None
+        value, end, arabic, has_scale = first
+        if not arabic and value == 1 and end - start == 1:
+            return None  # 一个, 一项, 一批: a figure of speech, not a target
+        percent_prefix = text[max(0, start - 3) : start] == "百分之"
+        value_max: Decimal | None = None
+        unit = ""
+        comparator = "="
+        # 100余家 / 100多个
+        approx_after = ""
+        for word in ("余", "多"):
+            if text.startswith(word, end) and self._unit_at(text, end + 1):
+                approx_after = word
+                end += 1
+                break
+        unit = self._unit_at(text, end)
+        if text.startswith("成", end) and not arabic and not unit:
+            unit = "成"
+        end_unit = end + len(unit)
+        # ranges: 2-3项, 2至3项, 20%-30%, 2万—3万
+        for sep in self.r.range_separators:
+            if text.startswith(sep, end_unit) or (not unit and text.startswith(sep, end)):
+                at = end_unit if text.startswith(sep, end_unit) else end
+                second = self._read_number(text, at + len(sep))
+                if second is None:
+                    continue
+                v2, end2, arabic2, scaled2 = second
+                if arabic2 != arabic and sep in "-—–－~～〜":
+                    continue
+                unit2 = self._unit_at(text, end2)
+                if unit and unit2 and unit2 != unit:
+                    continue
+                if not unit and not unit2 and not text.startswith(tuple(w for w, _ in self.r.scales), end2):
+                    # bare ranges such as 2020—2022 are years or codes
+                    if not any(text.startswith(w, end2) for w, _ in self.r.after):
+                        continue
+                if v2 <= value and not (unit and not unit2):
+                    continue
+                # 2万—3万: the scale of the second number applies to the first when the first has none
+                if value < v2 / 1000 and v2 >= 10000:
+                    for word, factor in self.r.scales:
+                        if text[at + len(sep) : end2].endswith(word) and not text[start:at].endswith(word):
+                            value *= factor
+                            break
+                value_max = v2
+                unit = unit or unit2
+                has_scale = has_scale or scaled2
+                end_unit = end2 + len(unit2)
+                comparator = "range"
+                break
+        if percent_prefix:
+            unit = "%"
+        if unit == "成":
+            value *= 10
+            if value_max is not None:
+                value_max *= 10
+            unit = "%"
+        if not unit and not has_scale:
+            return None
+        if not arabic and unit in self.r.weak_units:
+            return None
+        if unit in self.r.time_units and not self._time_is_target(text, start, end_unit):
+            return None
+        cand_start = start - 3 if percent_prefix else start
+        cand_end = end_unit
+        if approx_after:
+            comparator = ">="
+        for word, op in self.r.after:
+            if text.startswith(word, cand_end):
+                cand_end += len(word)
+                if comparator != "range":
+                    comparator = op
+                break
+        if comparator not in ("range", "<=", ">=", "~") or comparator == "=":
+            for word, op in self.r.before:
+                if text[:cand_start].endswith(word) and op != "=":
+                    cand_start -= len(word)
+                    if comparator == "=":
+                        comparator = op
+                    break
+        if comparator == "range" and value_max is None:
+            comparator = "="
+        return Candidate(
+            start=cand_start,
+            end=cand_end,
+            num_start=start,
+            value=value,
+            value_max=value_max,
+            unit=UNIT_ALIASES.get(unit, unit),
+            comparator=comparator,
+            percent_prefix=percent_prefix,
+        )
+
+    @staticmethod
+    def _time_is_target(text: str, start: int, end: int) -> bool:
+        """3个工作日 is a target after 压缩至 or before 以内; 2021年 and 3年 are not."""
+        before = text[max(0, start - 4) : start]
+        after = text[end : end + 2]
+        return before.endswith(("至", "到", "控制在", "缩短", "压缩")) or after.startswith(("以内", "之内", "内"))
+
+    def excluded_spans(self, text: str) -> list[tuple[int, int]]:
+        spans = []
+        for pattern, _why in self.r.non_targets:
+            spans.extend((m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start())
+        return spans
+
+    # --- semantics ----------------------------------------------------------
+    def _clause_bounds(self, text: str, start: int, end: int) -> tuple[int, int]:
+        a = start
+        while a > 0 and text[a - 1] not in _DELIMS and text[a - 1] != ")":
+            a -= 1
+        b = end
+        while b < len(text) and text[b] not in _DELIMS and text[b] != "(":
+            b += 1
+        return a, b
+
+    def _sentence_bounds(self, text: str, start: int, end: int) -> tuple[int, int]:
+        a = start
+        while a > 0 and text[a - 1] not in "。；;!?！？\n":
+            a -= 1
+        b = end
+        while b < len(text) and text[b] not in "。；;!?！？\n":
+            b += 1
+        return a, b
+
+    def _last_action(self, segment: str) -> tuple[int, str] | None:
+        best: tuple[int, str] | None = None
+        for action in self.r.actions:
+            pos = segment.rfind(action)
+            if pos >= 0 and (best is None or pos + len(action) > best[0] + len(best[1]) or (pos + len(action) == best[0] + len(best[1]) and len(action) > len(best[1]))):
+                best = (pos, action)
+        return best
+
+    def _trim_before(self, text: str) -> str:
+        changed = True
+        while changed:
+            changed = False
+            for word in ("至少", "力争", "确保", "争取", "累计", "总计", "共", "约", "近", "超过", "不少于", "突破", "达到", "达", "为", "到", "至", "在"):
+                if text.endswith(word) and len(text) > len(word):
+                    text = text[: -len(word)]
+                    changed = True
+        return text.strip()
+
+    def _after_indicator(self, text: str) -> str:
+        text = text.lstrip("的").strip()
+        cut = len(text)
+        for stop in self.r.indicator_stops:
+            pos = text.find(stop)
+            if 0 <= pos < cut:
+                cut = pos
+        for verb in self.r.after_stop_verbs:
+            pos = text.find(verb)
+            if 0 < pos < cut:
+                cut = pos
+        return text[:cut].strip()
+
+    def _deadline(self, text: str, a: int, b: int, number_start: int, clause_end: int) -> str:
+        best = ""
+        best_pos = -1
+        for pattern in self.r.deadlines:
+            for m in pattern.finditer(text, a, b):
+                if m.end() <= number_start and m.start() > best_pos and m.group(0):
+                    best, best_pos = m.group(0), m.start()
+        if best:
+            return best
+        for pattern in self.r.deadlines:
+            m = pattern.search(text, number_start, clause_end)
+            if m and m.group(0):
+                return m.group(0)
+        return ""
+
+    def extract(self, item_id: str, item_text: str) -> list[Target]:
+        nt: NormText = normalize(item_text)
+        text = nt.text
+        cands = self.candidates(text, self.excluded_spans(text))
+        targets: list[Target] = []
+        prev_indicator = ""
+        prev_clause: tuple[int, int] | None = None
+        prev_end = -1
+        for n, c in enumerate(cands, start=1):
+            ca, cb = self._clause_bounds(text, c.start, c.end)
+            sa, sb = self._sentence_bounds(text, c.start, c.end)
+            before_all = text[ca : c.start]
+            # coordinated targets: only the part after the last 、 belongs to this number
+            seg_start = max(before_all.rfind("、"), before_all.rfind("和") if before_all.endswith("和") else -1)
+            local = before_all[seg_start + 1 :] if seg_start >= 0 else before_all
+            hit = self._last_action(local)
+            if hit is None and seg_start >= 0:
+                hit = self._last_action(before_all)
+                local = before_all
+            action = hit[1] if hit else ""
+            indicator = ""
+            after_text = self._after_indicator(text[c.end : cb])
+            if hit:
+                between = self._trim_before(local[hit[0] + len(action) :])
+                if not between and not after_text and action not in LEVEL_ACTIONS + INCREASE_ACTIONS:
+                    # 新开工棚户区改造14.92万套: 改造 ends the indicator; the action is earlier
+                    earlier = self._last_action(local[: hit[0]])
+                    if earlier is not None:
+                        candidate = self._trim_before(local[earlier[0] + len(earlier[1]) :])
+                        if candidate:
+                            hit, action, between = earlier, earlier[1], candidate
+                if between and not between.endswith(("等", "和", "及", "与", "、")):
+                    indicator = between
+            elif local.strip():
+                between = self._trim_before(local.strip())
+                if between and not between.endswith(("等", "和", "及", "与", "、")):
+                    indicator = between
+            if not indicator:
+                indicator = after_text
+            if not indicator and hit and action in LEVEL_ACTIONS + INCREASE_ACTIONS:
+                head = self._trim_before(local[: hit[0]])
+                # drop a scope word glued to the indicator: 工程年内完成率 → 完成率
+                for pattern in self.r.deadlines:
+                    m = None
+                    for m in pattern.finditer(head):
+                        pass
+                    if m and m.group(0):
+                        head = head[m.end() :]
+                indicator = head.strip()
+            if not indicator and prev_clause is not None and (ca, cb) == prev_clause:
+                indicator = prev_indicator
+            if not indicator and prev_end >= 0 and text[prev_end:c.start].strip() in ("、", "，", ","):
+                indicator = prev_indicator
+            modality = ""
+            for word, value in self.r.modality:
+                if word in text[sa : c.start]:
+                    modality = value
+            raw_start, raw_end = nt.span(c.start, c.end)
+            kind = self._kind(c.unit, action)
+            targets.append(
+                Target(
+                    item_id=item_id,
+                    target_id=f"{item_id}#{n}",
+                    action=action,
+                    indicator=indicator,
+                    value=float(c.value),
+                    value_max=float(c.value_max) if c.value_max is not None else None,
+                    unit=c.unit,
+                    comparator=c.comparator,
+                    deadline=self._deadline(text, sa, sb, c.start, cb),
+                    raw=item_text[raw_start:raw_end],
+                    start=raw_start,
+                    end=raw_end,
+                    modality=modality,
+                    kind=kind,
+                )
+            )
+            prev_indicator, prev_clause, prev_end = indicator, (ca, cb), c.end
+        return targets
+
+    @staticmethod
+    def _kind(unit: str, action: str) -> str:
+        if unit.endswith("元"):
+            return "money"
+        if action in LEVEL_ACTIONS:
+            return "level"
+        if action in INCREASE_ACTIONS:
+            return "increase"
+        if unit in ("%", "百分点"):
+            return "ratio"
+        return "count"
