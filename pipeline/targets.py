@@ -22,11 +22,12 @@ from pipeline.numbers import CN_DIGITS, CN_NUMERAL_CHARS, parse_number
 from pipeline.records import Target
 from pipeline.rulesio import RulesError, compile_regex, require, yaml_sections
 from pipeline.textnorm import NormText, normalize
+from pipeline.tokenize import tokenizer
 
 OPS = {"=", ">=", "<=", "~", "range"}
 UNIT_ALIASES = {"个百分点": "百分点", "个工作日": "工作日"}
 LEVEL_ACTIONS = ("达到", "提高到", "提高至", "提升到", "提升至", "降低到", "降低至", "控制在", "保持在", "稳定在", "压缩至", "压缩到")
-INCREASE_ACTIONS = ("新增", "增长", "增加", "提高", "提升", "下降", "降低", "减少", "压减")
+INCREASE_ACTIONS = ("增长", "增加", "提高", "提升", "下降", "降低", "减少", "压减", "缩短")
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class TargetRules:
     indicator_stops: tuple[str, ...]
     after_stop_verbs: tuple[str, ...]
     non_targets: tuple[tuple[re.Pattern[str], str], ...]
+    rules_dir: Path
 
 
 def _strings(path: Path, sections: dict[str, list[tuple[int, object]]], name: str) -> list[tuple[int, str]]:
@@ -109,6 +111,7 @@ def load_target_rules(rules_dir: Path) -> TargetRules:
         indicator_stops=tuple(u for _, u in _strings(path, s, "indicator_stops")),
         after_stop_verbs=tuple(u for _, u in _strings(path, s, "after_stop_verbs")),
         non_targets=tuple(nts),
+        rules_dir=rules_dir,
     )
 
 
@@ -325,12 +328,19 @@ class TargetExtractor:
         return a, b
 
     def _last_action(self, segment: str) -> tuple[int, str] | None:
-        best: tuple[int, str] | None = None
-        for action in self.r.actions:
-            pos = segment.rfind(action)
-            if pos >= 0 and (best is None or pos + len(action) > best[0] + len(best[1]) or (pos + len(action) == best[0] + len(best[1]) and len(action) > len(best[1]))):
-                best = (pos, action)
-        return best
+        """The rightmost action on word boundaries (known actions first, then any verb)."""
+        if not segment:
+            return None
+        tok = tokenizer(self.r.rules_dir, self.r.actions)
+        spans = tok.action_spans(segment)
+        if spans:
+            a, b = spans[-1]
+            return a, segment[a:b]
+        verbs = [t for t in tok.tokens(segment) if t.pos.startswith("v") and t.pos != "vn" and len(t.text) > 1]
+        if verbs:
+            v = verbs[-1]
+            return v.start, v.text
+        return None
 
     def _trim_before(self, text: str) -> str:
         changed = True
@@ -428,7 +438,7 @@ class TargetExtractor:
                 if word in text[sa : c.start]:
                     modality = value
             raw_start, raw_end = nt.span(c.start, c.end)
-            kind = self._kind(c.unit, action)
+            kind = self._kind(c.unit, action, c.start < c.num_start)
             targets.append(
                 Target(
                     item_id=item_id,
@@ -451,13 +461,14 @@ class TargetExtractor:
         return targets
 
     @staticmethod
-    def _kind(unit: str, action: str) -> str:
+    def _kind(unit: str, action: str, comparator_word: bool) -> str:
+        """money (元); increase (growth or cut in % or 百分点); ratio (a rate to reach); level (a stock to reach); count."""
         if unit.endswith("元"):
             return "money"
-        if action in LEVEL_ACTIONS:
-            return "level"
-        if action in INCREASE_ACTIONS:
-            return "increase"
         if unit in ("%", "百分点"):
+            if action in INCREASE_ACTIONS or unit == "百分点":
+                return "increase"
             return "ratio"
+        if action in LEVEL_ACTIONS or (not action and comparator_word):
+            return "level"
         return "count"

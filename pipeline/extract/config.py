@@ -60,16 +60,23 @@ class ExtractRules:
     generic_link_names: frozenset[str] = frozenset()
 
 
+def _lower(expr: str) -> str:
+    """XPath 1.0 has no lower-case(): translate() ASCII capitals instead."""
+    return f"translate({expr}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+
+
 def selector_xpath(text: str, path: Path, line: int) -> Selector:
     """Turn `tag`, `.cls`, `#id`, `tag.cls` or `tag#id` into an XPath over descendants."""
     match = _SELECTOR.match(text.strip()) if isinstance(text, str) else None
     if not match or not (match.group("tag") or match.group("cls") or match.group("id")):
         raise RulesError(path, line, f"container {text!r} is not tag, .class, #id, tag.class or tag#id")
     tag = (match.group("tag") or "*").lower()
+    # Class and id compare case-insensitively: templates write id="Zoom" as often as id="zoom".
     if match.group("cls"):
-        cond = f"[contains(concat(' ', normalize-space(@class), ' '), ' {match.group('cls')} ')]"
+        cls = match.group("cls").lower()
+        cond = f"[contains(concat(' ', normalize-space({_lower('@class')}), ' '), ' {cls} ')]"
     elif match.group("id"):
-        cond = f"[@id='{match.group('id')}']"
+        cond = f"[{_lower('@id')}='{match.group('id').lower()}']"
     else:
         cond = ""
     return Selector(text.strip(), f"//{tag}{cond}")

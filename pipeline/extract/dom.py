@@ -151,8 +151,8 @@ def _count(text: str | None) -> tuple[int, int]:
     """(non-space characters, prose punctuation) of a text fragment."""
     if not text:
         return 0, 0
-    chars = sum(1 for ch in text if not ch.isspace())
-    punct = sum(1 for ch in text if ch in PROSE_PUNCT)
+    chars = len("".join(text.split()))  # C-speed: a 30 MB page is measured in well under a second
+    punct = sum(text.count(mark) for mark in PROSE_PUNCT)
     return chars, punct
 
 
@@ -294,50 +294,71 @@ def is_data_table(table: HtmlElement, stats: dict[HtmlElement, Stats]) -> bool:
     return biggest <= 800 and not (total > 300 and biggest > 0.7 * total)
 
 
-def expand_grid(rows: list[list[tuple[str, int, int]]]) -> list[list[str]]:
-    """Rows of (text, rowspan, colspan) to a rectangular-as-printed grid with spans repeated."""
-    grid: list[list[str]] = []
-    pending: dict[tuple[int, int], str] = {}
+def span_layout(rows: list[list[tuple[int, int]]]) -> list[list[int]]:
+    """Rows of (rowspan, colspan) per cell → for each row, the index of the cell filling each column.
+
+    Cells are numbered in reading order over the whole table; a cell spanning
+    rows or columns appears in every position it covers, as a reader sees it.
+    """
+    layout: list[list[int]] = []
+    pending: dict[tuple[int, int], int] = {}
+    cell_id = 0
     for r, cells in enumerate(rows):
-        out: list[str] = []
+        out: list[int] = []
         col = 0
-        for text, rowspan, colspan in cells:
+        for rowspan, colspan in cells:
             while (r, col) in pending:
                 out.append(pending.pop((r, col)))
                 col += 1
             for _ in range(colspan):
-                out.append(text)
+                out.append(cell_id)
                 for dr in range(1, min(rowspan, len(rows) - r)):
-                    pending[(r + dr, col)] = text
+                    pending[(r + dr, col)] = cell_id
                 col += 1
+            cell_id += 1
         while (r, col) in pending:
             out.append(pending.pop((r, col)))
             col += 1
-        grid.append(out)
-    return grid
+        layout.append(out)
+    return layout
+
+
+def _row_line(ids: list[int], texts: list[str]) -> str:
+    """One body line per row: spanned cells as the reader sees them, a colspan printed once, empty cells left out.
+
+    A rowspan (one 牵头单位 for two tasks) is repeated on every row it
+    covers, so that each row line says whole who does what.
+    """
+    printed: list[str] = []
+    previous = -1
+    for cell in ids:
+        if cell != previous and texts[cell]:
+            printed.append(texts[cell])
+        previous = cell
+    return " | ".join(printed)
 
 
 def _render_table(table: HtmlElement, opts: RenderOptions, out: list[Line]) -> None:
-    """A data table: one line per row, cells joined by " | " as printed; the grid goes to opts."""
+    """A data table: one line per row, cells joined by " | "; the expanded grid goes to opts."""
     order = opts.order.get(table, 0)
-    spans: list[list[tuple[str, int, int]]] = []
     for caption in table.xpath("./caption"):
         text = " ".join(line.text for line in render(caption, opts))
         if text:
             out.append(Line(text, order, "caption"))
-    for row in table_rows(table):
-        if row in opts.skip:
-            continue
-        cells = []
-        for cell in row_cells(row):
-            text = "" if cell in opts.skip else " ".join(line.text for line in render(cell, opts))
-            cells.append((text, _span(cell.get("rowspan")), _span(cell.get("colspan"))))
-        spans.append(cells)
-        printed = [text for text, _, _ in cells if text]
-        if printed:
-            out.append(Line(" | ".join(printed), opts.order.get(row, order), "tr"))
+    rows = [row for row in table_rows(table) if row not in opts.skip]
+    texts: list[str] = []
+    spans: list[list[tuple[int, int]]] = []
+    for row in rows:
+        cells = row_cells(row)
+        texts.extend("" if c in opts.skip else " ".join(line.text for line in render(c, opts)) for c in cells)
+        spans.append([(_span(c.get("rowspan")), _span(c.get("colspan"))) for c in cells])
+    layout = span_layout(spans)
+    for row, ids in zip(rows, layout, strict=True):
+        line = _row_line(ids, texts)
+        if line:
+            out.append(Line(line, opts.order.get(row, order), "tr"))
     if opts.table_grids is not None:
-        opts.table_grids.append(expand_grid(spans))
+        opts.table_grids.append([[texts[i] for i in ids] for ids in layout])
 
 
 def render(root: HtmlElement, opts: RenderOptions) -> list[Line]:

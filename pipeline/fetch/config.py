@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DEFAULT_AGENT_NAME = "policy-pipeline"
-DEFAULT_AGENT_VERSION = "0.1"
+try:  # the package's own version, so site operators can tell runs apart
+    from .. import __version__ as DEFAULT_AGENT_VERSION
+except ImportError:  # pragma: no cover - pipeline/__init__.py not importable
+    DEFAULT_AGENT_VERSION = "0.1"
 DEFAULT_CONTACT_URL = "https://github.com/policy-pipeline/policy-pipeline"
 
 MB = 1024 * 1024
