@@ -98,6 +98,7 @@ _DEADLINE = re.compile(
     r"(?:(?:19|20)\d{2}年|\d{1,2}月|年内|年底|年末|上半年|下半年|季度|长期|持续|逐步|常态化|每年|全年|月底|前完成|前出台|前启动|完成时限)"
 )
 _BOOK = re.compile(r"《[^《》]*》")
+_BARE_ADMIN = re.compile(r"^(?:[市州县区盟旗]|[市州县区盟旗](?:人民政府|政府|委|局))$")
 
 
 def _depth_map(text: str) -> list[int]:
@@ -204,6 +205,7 @@ class ResponsibilityParser:
         """Units of one list as printed, each with its 等 flag."""
         text = nt.text[start:end]
         out: list[tuple[str, bool]] = []
+        collective_list = text.lstrip().startswith(self.rules.collective_prefixes)
         for sa, sb in self._sublists(text):
             sub = text[sa:sb].strip()
             lead_trim = len(text[sa:sb]) - len(text[sa:sb].lstrip())
@@ -220,6 +222,13 @@ class ResponsibilityParser:
                 raw = nt.raw(base + ua2, base + ua2 + len(unit_norm))
                 raw = re.sub(r"^(?:由|会同|请|并|和|及)", "", raw).strip()
                 raw = raw.rstrip("等").strip()
+                if not re.search(r"[\u4e00-\u9fffA-Za-z]", raw):
+                    continue  # a dash or a stray mark in a table cell: no unit
+                if collective_list and out and _BARE_ADMIN.match(raw):
+                    # 各市、州、县人民政府 is one collective unit: 州 and 县人民政府 are not units alone
+                    prev, prev_etc = out.pop()
+                    out.append((prev + "、" + raw, prev_etc or etc))
+                    continue
                 if raw:
                     out.append((raw, etc))
         return out

@@ -35,6 +35,7 @@ class LabelRule:
 class NumberingRules:
     labels: tuple[LabelRule, ...]
     closing_markers: tuple[str, ...] = ()
+    leaf_kinds: frozenset[str] = frozenset()
 
 
 def load_numbering_rules(rules_dir: Path) -> NumberingRules:
@@ -52,7 +53,15 @@ def load_numbering_rules(rules_dir: Path) -> NumberingRules:
     if not labels:
         raise RulesError(path, None, "no numbering labels defined under 'labels'")
     closing = tuple(str(e) for _, e in sections.get("closing_markers", []))
-    return NumberingRules(tuple(labels), closing)
+    kinds = {rule.kind for rule in labels}
+    leaf_kinds = set()
+    for line, kind in sections.get("leaf_kinds", []):
+        values = kind if isinstance(kind, list) else [kind]
+        for value in values:
+            if value not in kinds:
+                raise RulesError(path, line, f"leaf kind {value!r} is not a kind defined under labels")
+            leaf_kinds.add(str(value))
+    return NumberingRules(tuple(labels), closing, frozenset(leaf_kinds))
 
 
 def numeral_value(label: str, numeral: str) -> int | None:
@@ -117,8 +126,15 @@ def _is_heading_text(text: str) -> bool:
 
 
 def _join(previous: str, following: str) -> str:
-    """Join a continuation paragraph: a line break only after a finished sentence."""
-    if previous.rstrip().endswith(_SENTENCE_END) or _TRAILING_PAREN.search(previous):
+    """Join a continuation paragraph: a line break after a finished sentence or around a labelled line."""
+    last_line = previous.rsplit("\n", 1)[-1]
+    if (
+        previous.rstrip().endswith(_SENTENCE_END)
+        or _TRAILING_PAREN.search(previous)
+        or _RESP_LINE.match(fold(following))
+        or _RESP_LINE.match(fold(last_line))
+        or previous.rstrip().endswith((":", "："))
+    ):
         return previous.rstrip() + "\n" + following.strip()
     return previous.rstrip() + following.strip()
 
@@ -201,10 +217,30 @@ def _closes(text: str, markers: tuple[str, ...]) -> bool:
     return text.startswith(markers) or bool(_SIGNATURE.match(text.strip()))
 
 
+def absorb_below_leaf_kinds(blocks: list[Block], leaf_kinds: frozenset[str]) -> list[Block]:
+    """Numbered blocks under an article (第十条 （一）…（四）) are part of the article's text."""
+    if not leaf_kinds:
+        return blocks
+    out: list[Block] = []
+    owner: Block | None = None
+    for block in blocks:
+        if block.kind in leaf_kinds:
+            owner = block
+        elif owner is not None and block.kind and block.kind not in leaf_kinds:
+            # a label of a kind that opened before the leaf kind (a new 第二章) ends the article
+            if block.kind in {"chapter", "section"}:
+                owner = None
+            else:
+                owner.extra.append(block.printed_label + block.text)
+                continue
+        out.append(block)
+    return out
+
+
 def build_items(doc_id: str, body: str, rules: NumberingRules, skip_lines: set[str] | None = None) -> tuple[list[Item], list[str]]:
     """Items (leaves of the numbering) of a body with one block per line, and warnings."""
     lines = [ln for ln in body.split("\n") if not skip_lines or ln.strip() not in skip_lines]
-    blocks = parse_blocks(lines, rules)
+    blocks = absorb_below_leaf_kinds(parse_blocks(lines, rules), rules.leaf_kinds)
     assign_depths(blocks)
     warnings = numbering_warnings(blocks)
     markers = rules.closing_markers or _DEFAULT_CLOSING

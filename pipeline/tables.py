@@ -76,6 +76,11 @@ def table_items(doc_id: str, rows: list[list[str]], first_seq: int) -> list[Item
         lines = [task]
         for col, label in labelled:
             value = cells[col] if col < len(cells) else ""
+            if _UNIT_HEAD.search(compact(label)):
+                # a <br> between units in a cell is a separator; a dash means "none"
+                value = re.sub(r"\s+", "、", value.strip())
+                if not re.search(r"[\u4e00-\u9fffA-Za-z]", value):
+                    value = ""
             if value:
                 lines.append(f"{label}：{value}")
         items.append(

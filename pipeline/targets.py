@@ -308,6 +308,25 @@ class TargetExtractor:
             spans.extend((m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start())
         return spans
 
+    def _drop_thresholds(self, text: str, cands: list[Candidate]) -> list[Candidate]:
+        """Size thresholds that qualify a noun are not targets themselves.
+
+        新引进10亿元以上制造业项目100个: 10亿元以上 says which projects count; the
+        target is 100个. A number ending in 以上/以下 that runs straight on into a
+        noun (or 的) and is followed by another number in its clause is such a threshold.
+        """
+        kept = []
+        for i, c in enumerate(cands):
+            following = cands[i + 1] if i + 1 < len(cands) else None
+            tail = text[c.end : c.end + 1]
+            qualifies = text[c.start : c.end].endswith(("以上", "以下")) and bool(re.match(r"[\u4e00-\u9fff“]", tail))
+            if qualifies and following is not None:
+                _, clause_end = self._clause_bounds(text, c.start, c.end)
+                if following.start < clause_end:
+                    continue
+            kept.append(c)
+        return kept
+
     # --- semantics ----------------------------------------------------------
     def _clause_bounds(self, text: str, start: int, end: int) -> tuple[int, int]:
         a = start
@@ -383,7 +402,7 @@ class TargetExtractor:
     def extract(self, item_id: str, item_text: str) -> list[Target]:
         nt: NormText = normalize(item_text)
         text = nt.text
-        cands = self.candidates(text, self.excluded_spans(text))
+        cands = self._drop_thresholds(text, self.candidates(text, self.excluded_spans(text)))
         targets: list[Target] = []
         prev_indicator = ""
         prev_clause: tuple[int, int] | None = None

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipeline.rulesio import RulesError, csv_rows
@@ -72,8 +72,12 @@ _COLLECTIVE = re.compile(
     r"(?:人民政府|政府|党委|党委政府|党委和政府)?$"
     r"|^[省市县区](?:直|级)?各?(?:部门|单位|机关)$"
 )
-# Characters that end the name of a county-level division (肥西县, 蜀山区, 义乌市).
+# Characters that end the name of a county-level division (肥西县, 蜀山区, 义乌市), and
+# endings of zones that are not divisions (合肥高新区 is run by a 管委会, not a 区政府).
 _COUNTY_END = "县区旗市"
+_NOT_COUNTY = tuple(
+    "开发区 高新区 经开区 示范区 园区 保税区 试验区 合作区 集中区 功能区 景区 片区 社区 校区 辖区 城市".split()
+)
 _COUNTY_NAME_MAX = 8
 _WHITESPACE = re.compile(r"\s+")
 
@@ -180,25 +184,26 @@ class _RegionTable:
     short_provinces: dict[str, _Place] = field(default_factory=dict)  # 安徽, 广西: only a fallback
 
 
-def _overlap(a: _Rule, b: _Rule) -> bool:
+_NEVER = 10**6  # stands for an open end of a validity range
+
+
+def _overlap(a_from: int | None, a_to: int | None, b_from: int | None, b_to: int | None) -> bool:
     """True if two validity ranges share more than the year of a change.
 
     A body renamed in year Y has its old name valid to Y and its new one valid
     from Y; sharing that single year is a handover, not a conflict.
     """
-    low = max(a.valid_from if a.valid_from is not None else -(10**6), b.valid_from if b.valid_from is not None else -(10**6))
-    high = min(a.valid_to if a.valid_to is not None else 10**6, b.valid_to if b.valid_to is not None else 10**6)
-    if low < high:
-        return True
-    if low > high:
-        return False
-    handover = (a.valid_to == low and b.valid_from == low) or (b.valid_to == low and a.valid_from == low)
-    return not handover or (a.valid_from, a.valid_to) == (b.valid_from, b.valid_to)
+    low = max(-_NEVER if a_from is None else a_from, -_NEVER if b_from is None else b_from)
+    high = min(_NEVER if a_to is None else a_to, _NEVER if b_to is None else b_to)
+    if low != high:
+        return low < high
+    handover = (a_to == low and b_from == low) or (b_to == low and a_from == low)
+    return not handover or (a_from, a_to) == (b_from, b_to)
 
 
 def _add(table: dict[str, list[_Rule]], key: str, rule: _Rule, path: Path, line: int, what: str) -> None:
     for other in table.get(key, []):
-        if _overlap(other, rule):
+        if _overlap(other.valid_from, other.valid_to, rule.valid_from, rule.valid_to):
             raise RulesError(
                 path, line, f"duplicate {what} {key!r}: already defined at {other.where} with overlapping validity"
             )
@@ -248,6 +253,10 @@ def _placeholders(text: str, allowed: frozenset[str], path: Path, line: int, col
     return names
 
 
+def _county_like(name: str) -> bool:
+    return name[-1] in _COUNTY_END and not name.startswith("自治") and not name.endswith(_NOT_COUNTY)
+
+
 def normalize_unit(unit: str) -> str:
     """The form used as a key: no whitespace (line breaks inside names), full-width brackets."""
     text = _WHITESPACE.sub("", unit).replace("(", "（").replace(")", "）")
@@ -278,7 +287,7 @@ def _pick(rules: list[_Rule], year: int | None) -> _Rule:
         return max(rules, key=lambda r: (r.valid_to is None, r.valid_to or 0, r.valid_from or 0))
     covering = [r for r in rules if r.covers(year)]
     if covering:
-        return max(covering, key=lambda r: r.valid_from if r.valid_from is not None else -(10**6))
+        return max(covering, key=lambda r: -_NEVER if r.valid_from is None else r.valid_from)
 
     def distance(rule: _Rule) -> int:
         if rule.valid_to is not None and year > rule.valid_to:
@@ -388,8 +397,9 @@ class UnitRules:
             city_place, city_rest = self._strip_region(rest)
             if city_place is not None and city_place.region.province == region.province and not city_place.is_province:
                 place, region, rest = city_place, city_place.region, city_rest
-        if not rest:
-            return None
+        if not rest:  # 安徽省合肥市: the region itself
+            rules = self._named.get(region.name)
+            return self._info(_pick(rules, year), region) if rules else None
         for head in place.heads:
             rules = self._relative.get(head + rest)
             if rules:
@@ -405,13 +415,15 @@ class UnitRules:
         """
         for end in range(2, min(len(text) - 1, _COUNTY_NAME_MAX) + 1):
             name, rest = text[:end], text[end:]
-            if name[-1] not in _COUNTY_END or name.startswith("自治") or not rest:
+            if not rest or not _county_like(name):
                 continue
             for head in _COUNTY_HEADS:
                 rules = self._relative.get(head + rest)
                 if rules:
                     base = region or Region()
-                    county = Region(base.province, base.province_full, base.city, base.city_full, name, False)
+                    county = Region(
+                        base.province, base.province_full, base.city, base.city_full, name, base.municipality
+                    )
                     return self._info(_pick(rules, year), county)
         return None
 
@@ -455,7 +467,7 @@ class UnitRules:
         if hit is None:
             hit = self._scan(text, self._regions.short_provinces, self._max_short)
         if hit is None:
-            county = self._county_name(text)
+            county = self._county_name(text[2:] if text.startswith("中共") else text)
             return Region(county=county) if county else None
         place, end = hit
         region = place.region
@@ -466,7 +478,9 @@ class UnitRules:
                 end = len(text) - len(rest)
         county = self._county_name(text[end:])
         if county:
-            region = Region(region.province, region.province_full, region.city, region.city_full, county, False)
+            region = Region(
+                region.province, region.province_full, region.city, region.city_full, county, region.municipality
+            )
         return region
 
     @staticmethod
@@ -482,7 +496,7 @@ class UnitRules:
         """The county or district that starts `text` if a county-level form follows it."""
         for end in range(2, min(len(text) - 1, _COUNTY_NAME_MAX) + 1):
             name = text[:end]
-            if name[-1] not in _COUNTY_END or name.startswith("自治"):
+            if not _county_like(name):
                 continue
             rest = text[end:]
             if any(rest[:n] in self._county_tails for n in range(1, min(self._max_tail, len(rest)) + 1)):
@@ -503,7 +517,8 @@ def load_unit_rules(rules_dir: Path) -> UnitRules:
     """
     rules_dir = Path(rules_dir)
     regions = _load_regions(rules_dir / "regions.csv")
-    departments = _load_departments(rules_dir / "departments.csv")
+    rows, full_forms = _load_departments(rules_dir / "departments.csv")
+    departments = rows + full_forms
     aliases = _load_units(rules_dir / "units.csv")
     canonicals = {rule.canonical for rules in aliases.values() for rule in rules}
     named, relative, n_templates = _load_templates(
@@ -512,7 +527,7 @@ def load_unit_rules(rules_dir: Path) -> UnitRules:
     counts = {
         "units.csv rows": sum(1 for rules in aliases.values() for r in rules if not r.where.endswith(":canonical")),
         "unit_templates.csv rows": n_templates,
-        "departments.csv rows": len(departments),
+        "departments.csv rows": len(rows),
         "regions.csv rows": len(regions.provinces) + len(regions.cities),
         "alias keys": len(aliases),
         "keys naming their region": len(named),
@@ -533,9 +548,8 @@ def _load_units(path: Path) -> dict[str, list[_Rule]]:
         start, end = _validity(row, path, line)
         previous = seen.setdefault(canonical, (level, kind, line))
         if previous[:2] != (level, kind):
-            raise RulesError(
-                path, line, f"{canonical!r} is {level}/{kind} here but {previous[0]}/{previous[1]} at line {previous[2]}"
-            )
+            was = f"{previous[0]}/{previous[1]} at line {previous[2]}"
+            raise RulesError(path, line, f"{canonical!r} is {level}/{kind} here but {was}")
         rule = _Rule(canonical, level, kind, start, end, f"{path}:{line}")
         _add(table, normalize_unit(alias), rule, path, line, "alias")
     # Every canonical name is accepted as printed, valid over the union of its rows.
@@ -563,7 +577,8 @@ def _load_units(path: Path) -> dict[str, list[_Rule]]:
     return table
 
 
-def _load_departments(path: Path) -> list[_Dept]:
+def _load_departments(path: Path) -> tuple[list[_Dept], list[_Dept]]:
+    """The rows of departments.csv, and their full names as extra short forms."""
     columns = ["short", "full", "levels", "kind", "valid_from", "valid_to", "note"]
     departments: list[_Dept] = []
     for line, row in csv_rows(path, columns):
@@ -579,9 +594,7 @@ def _load_departments(path: Path) -> list[_Dept]:
         dept = _Dept(short, full, frozenset(levels), kind, start, end, line)
         for other in departments:
             if other.short == short and other.levels & dept.levels:
-                a = _Rule("", "", "", other.valid_from, other.valid_to, "")
-                b = _Rule("", "", "", start, end, "")
-                if _overlap(a, b):
+                if _overlap(other.valid_from, other.valid_to, start, end):
                     both = ", ".join(sorted(other.levels & dept.levels))
                     raise RulesError(
                         path, line, f"duplicate short form {short!r} at level {both}: already at line {other.line}"
@@ -593,8 +606,8 @@ def _load_departments(path: Path) -> list[_Dept]:
         for level in sorted(dept.levels):
             taken = any(d.short == dept.full and level in d.levels for d in departments + extra)
             if not taken:
-                extra.append(_Dept(dept.full, dept.full, frozenset([level]), dept.kind, dept.valid_from, dept.valid_to, dept.line))
-    return departments + extra
+                extra.append(replace(dept, short=dept.full, levels=frozenset([level])))
+    return departments, extra
 
 
 def _load_regions(path: Path) -> _RegionTable:
@@ -683,14 +696,6 @@ def _load_templates(
             raise RulesError(path, line, "{dept_full} in canonical needs {dept} in the pattern")
         needs = frozenset(in_canonical - {"dept_full"})
 
-        def add(table: dict[str, list[_Rule]], key: str, rule: _Rule) -> None:
-            if key in aliases:
-                raise RulesError(path, line, f"key {key!r} is also an alias at {aliases[key][0].where}")
-            other_table = relative if table is named else named
-            if key in other_table:
-                raise RulesError(path, line, f"key {key!r} already defined at {other_table[key][0].where}")
-            _add(table, key, rule, path, line, "template key")
-
         if region_fields:
             field_name = region_fields[0]
             if field_name.startswith("province"):
@@ -705,14 +710,14 @@ def _load_templates(
                 value = getattr(region, field_name)
                 key = normalize_unit(pattern.replace("{" + field_name + "}", value))
                 rule = _Rule(canonical.format_map(region.fields()), level, kind, start, end, where, parent, None)
-                add(named, key, rule)
+                _add_template_key(named, relative, aliases, key, rule, path, line)
         elif "dept" in in_pattern:
             matched = 0
             for dept in departments:
                 if level not in dept.levels or dept.kind != kind:
                     continue
-                low = max(x for x in (start, dept.valid_from, -(10**6)) if x is not None)
-                high = min(x for x in (end, dept.valid_to, 10**6) if x is not None)
+                low = max(x for x in (start, dept.valid_from, -_NEVER) if x is not None)
+                high = min(x for x in (end, dept.valid_to, _NEVER) if x is not None)
                 if low > high:
                     continue
                 matched += 1
@@ -720,17 +725,35 @@ def _load_templates(
                     canonical.replace("{dept_full}", dept.full),
                     level,
                     kind,
-                    None if low == -(10**6) else low,
-                    None if high == 10**6 else high,
+                    None if low == -_NEVER else low,
+                    None if high == _NEVER else high,
                     f"{where} + departments.csv:{dept.line}",
                     parent,
                     None,
                     needs,
                 )
-                add(relative, normalize_unit(pattern.replace("{dept}", dept.short)), rule)
+                key = normalize_unit(pattern.replace("{dept}", dept.short))
+                _add_template_key(relative, named, aliases, key, rule, path, line)
             if not matched:
                 raise RulesError(path, line, f"no department of level {level} and kind {kind} fits {pattern!r}")
         else:
             rule = _Rule(canonical, level, kind, start, end, where, parent, None, needs)
-            add(relative, normalize_unit(pattern), rule)
+            _add_template_key(relative, named, aliases, normalize_unit(pattern), rule, path, line)
     return named, relative, n_rows
+
+
+def _add_template_key(
+    table: dict[str, list[_Rule]],
+    other: dict[str, list[_Rule]],
+    aliases: dict[str, list[_Rule]],
+    key: str,
+    rule: _Rule,
+    path: Path,
+    line: int,
+) -> None:
+    """Add an expanded template key; a key may mean one thing in one table only."""
+    if key in aliases:
+        raise RulesError(path, line, f"template key {key!r} is also an alias at {aliases[key][0].where}")
+    if key in other:
+        raise RulesError(path, line, f"duplicate template key {key!r}: already defined at {other[key][0].where}")
+    _add(table, key, rule, path, line, "template key")

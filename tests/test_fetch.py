@@ -604,6 +604,22 @@ def test_refresh_replaces_changed_bytes_and_keeps_them_on_failure(fast_site: Sit
     assert kept.raw is not None and stored[gone] == kept.raw.content
 
 
+def test_closing_fetch_many_early_stops_handing_out_urls(fast_site: Site, tmp_path: Path) -> None:
+    site = fast_site
+    site.state.delay = 0.1
+    urls = [site.url(p) for p in ARTICLES]
+    with Fetcher(config(), tmp_path) as fetcher:
+        outcomes = fetcher.fetch_many(urls)
+        first = next(outcomes)
+        outcomes.close()
+    site.wait_idle()
+    assert first.status == "fetched"
+    assert len([r for r in site.log if r.bare_path in ARTICLES]) <= 2
+    with Store(tmp_path, readonly=True) as store:
+        assert store.check() == []
+        assert all(row.status == "fetched" for row in store.rows())  # nothing recorded as "cancelled"
+
+
 def test_one_writer_per_store(tmp_path: Path) -> None:
     with Fetcher(config(), tmp_path), pytest.raises(StoreLocked):
         Fetcher(config(), tmp_path)

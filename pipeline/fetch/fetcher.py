@@ -172,6 +172,7 @@ class Fetcher:
         self.client = PoliteClient(self.config, transport=transport)
         self.progress = progress
         self.summary = FetchSummary()
+        self._pools: list[ThreadPoolExecutor] = []
 
     def __enter__(self) -> Fetcher:
         return self
@@ -180,6 +181,11 @@ class Fetcher:
         self.close()
 
     def close(self) -> None:
+        """Stop waiting requests, let the ones in flight finish and be recorded, then close."""
+        self.client.cancel()
+        for pool in self._pools:
+            pool.shutdown(wait=True, cancel_futures=True)
+        self._pools.clear()
         self.client.close()
         self.store.close()
 
@@ -248,6 +254,7 @@ class Fetcher:
             lock = threading.Lock()
             tasks += [(pending, lock)] * min(self.config.per_host_concurrency, len(pending))
         pool = ThreadPoolExecutor(max_workers=min(self.config.max_connections, len(tasks)), thread_name_prefix="fetch")
+        self._pools.append(pool)
         futures: list[Future[None]] = [pool.submit(work, pending, lock) for pending, lock in tasks]
         done = 0
         try:
