@@ -28,8 +28,25 @@ class RulesError(ValueError):
         self.problem = problem
 
 
+class LineDict(dict[str, Any]):
+    """A rule entry that remembers the line of each of its keys, for exact error lines."""
+
+    lines: dict[str, int]
+
+
 def _node_to_python(node: yaml.Node) -> Any:
-    return yaml.safe_load(yaml.serialize(node))
+    value = yaml.safe_load(yaml.serialize(node))
+    if isinstance(node, yaml.MappingNode) and isinstance(value, dict):
+        entry = LineDict(value)
+        entry.lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
+        return entry
+    return value
+
+
+def line_of(entry: Any, key: str, default: int) -> int:
+    """The line of `key` in a YAML rule entry (the entry's own line when unknown)."""
+    lines = getattr(entry, "lines", None)
+    return lines.get(key, default) if isinstance(lines, dict) else default
 
 
 def yaml_sections(path: Path) -> dict[str, list[tuple[int, Any]]]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.records import Item
-from pipeline.rulesio import RulesError, compile_regex, require, yaml_sections
+from pipeline.rulesio import RulesError, compile_regex, line_of, require, yaml_sections
 from pipeline.textnorm import fold
 
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
@@ -45,8 +45,8 @@ def load_numbering_rules(rules_dir: Path) -> NumberingRules:
     for line, entry in sections.get("labels", []):
         require(entry, ["kind", "pattern", "numeral"], path, line)
         if entry["numeral"] not in {"arabic", "chinese", "circled"}:
-            raise RulesError(path, line, f"numeral must be arabic, chinese or circled, not {entry['numeral']!r}")
-        pattern = compile_regex(entry["pattern"], path, line)
+            raise RulesError(path, line_of(entry, "numeral", line), f"numeral must be arabic, chinese or circled, not {entry['numeral']!r}")
+        pattern = compile_regex(entry["pattern"], path, line_of(entry, "pattern", line))
         if "n" not in pattern.groupindex:
             raise RulesError(path, line, "pattern needs a named group (?P<n>...) for the bare label")
         labels.append(LabelRule(str(entry["kind"]), pattern, str(entry["numeral"])))

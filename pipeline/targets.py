@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pipeline.numbers import CN_DIGITS, CN_NUMERAL_CHARS, parse_number
 from pipeline.records import Target
-from pipeline.rulesio import RulesError, compile_regex, require, yaml_sections
+from pipeline.rulesio import RulesError, compile_regex, line_of, require, yaml_sections
 from pipeline.textnorm import NormText, normalize
 from pipeline.tokenize import tokenizer
 
@@ -74,18 +74,15 @@ def load_target_rules(rules_dir: Path) -> TargetRules:
             raise RulesError(path, line, "scales must map a scale word to its multiplier")
         for word, factor in entry.items():
             if not isinstance(factor, int) or factor <= 0:
-                raise RulesError(path, line, f"scale {word!r} needs a positive whole multiplier")
+                raise RulesError(path, line_of(entry, str(word), line), f"scale {word!r} needs a positive whole multiplier")
             scales.append((str(word), factor))
     before: list[tuple[str, str]] = []
     after: list[tuple[str, str]] = []
-    for line, entry in s.get("comparators", []):
-        if not isinstance(entry, dict):
-            raise RulesError(path, line, "comparators must have 'before' and 'after' lists")
-        for side, bucket in (("before", before), ("after", after)):
-            for item in entry.get(side, []) or []:
-                if not isinstance(item, dict) or not item.get("word") or item.get("op") not in OPS:
-                    raise RulesError(path, line, f"comparators.{side}: each entry needs word and op (one of {sorted(OPS)}): {item!r}")
-                bucket.append((str(item["word"]), str(item["op"])))
+    for side, bucket in (("before", before), ("after", after)):
+        for line, item in s.get(f"comparators_{side}", []):
+            if not isinstance(item, dict) or not item.get("word") or item.get("op") not in OPS:
+                raise RulesError(path, line, f"comparators_{side}: each entry needs word and op (one of {sorted(OPS)}): {item!r}")
+            bucket.append((str(item["word"]), str(item["op"])))
     modality = []
     for line, entry in s.get("modality", []):
         require(entry, ["word", "value"], path, line)
@@ -95,7 +92,7 @@ def load_target_rules(rules_dir: Path) -> TargetRules:
     nts = []
     for line, entry in yaml_sections(np).get("patterns", []):
         require(entry, ["why", "pattern"], np, line)
-        nts.append((compile_regex(entry["pattern"], np, line), str(entry["why"])))
+        nts.append((compile_regex(entry["pattern"], np, line_of(entry, "pattern", line)), str(entry["why"])))
     by_len = lambda xs: tuple(sorted(xs, key=lambda x: -len(x[0] if isinstance(x, tuple) else x)))  # noqa: E731
     return TargetRules(
         units=by_len(units),

@@ -96,7 +96,7 @@ class Region:
     province_full: str = ""  # 安徽省
     city: str = ""  # short: 合肥
     city_full: str = ""  # 合肥市
-    county: str = ""  # full name of a county or district: 肥西县, 蜀山区
+    county: str = ""  # a county or district as printed: 肥西县, 蜀山区
     municipality: bool = False  # 北京, 天津, 上海, 重庆
 
     @property
@@ -118,12 +118,17 @@ class Region:
         city, city_full = self.city, self.city_full
         if self.municipality and not city_full:
             city, city_full = self.province, self.province_full
+        county = self.county
+        # District names repeat across cities (鼓楼区 in 南京, 福州, 徐州…), so a district
+        # is named with its city when the city is known: 北京市朝阳区, 合肥市蜀山区.
+        if county.endswith("区") and city_full and not county.startswith(city_full):
+            county = city_full + county
         return {
             "province": self.province,
             "province_full": self.province_full,
             "city": city,
             "city_full": city_full,
-            "county": self.county,
+            "county": county,
         }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import itertools
 import json
 import os
 import queue
@@ -291,7 +292,7 @@ def test_listing_to_store_politely(site: Site, tmp_path: Path) -> None:
     progress: list[str] = []
     with Fetcher(config(), tmp_path, progress=lambda p: progress.append(p.phase)) as fetcher:
         urls = fetcher.discover(site.url("/list/index.html"))
-        assert urls == [site.url(p) for p in ARTICLES[:1] + [PRIVATE] + ARTICLES[1:]]
+        assert urls == [site.url(p) for p in [*ARTICLES[:1], PRIVATE, *ARTICLES[1:]]]
         outcomes = by_url(fetcher.fetch_many(urls))
         summary = fetcher.summary
 
@@ -316,7 +317,7 @@ def test_listing_to_store_politely(site: Site, tmp_path: Path) -> None:
     assert not [r for r in log if r.bare_path.startswith("/private/")], "a disallowed URL was requested"
     assert all("+https://" in r.headers["User-Agent"] and "policy-pipeline/" in r.headers["User-Agent"] for r in log)
     starts = sorted(r.t for r in log)
-    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert len(gaps) == 9  # robots.txt, 3 listing pages, 6 articles
     assert min(gaps) >= 0.2 - 1e-3, f"requests closer than the Crawl-delay: {min(gaps):.3f} s"
 
@@ -539,7 +540,7 @@ def test_per_host_and_global_limits(fast_site: Site, tmp_path: Path) -> None:
     for host in ("127.0.0.1", "localhost"):
         reqs = sorted((r for r in site.log if r.host.startswith(host)), key=lambda r: r.t)
         assert len(reqs) == 4
-        for before, after in zip(reqs, reqs[1:], strict=False):
+        for before, after in itertools.pairwise(reqs):
             assert after.t - before.end >= 0.05 - 1e-3, "per-host delay or concurrency broken"
 
     start = len(site.log)
@@ -547,7 +548,7 @@ def test_per_host_and_global_limits(fast_site: Site, tmp_path: Path) -> None:
         assert {o.status for o in fetcher.fetch_many(urls)} == {"fetched"}
     site.wait_idle()
     reqs = sorted(site.log[start:], key=lambda r: r.t)
-    for before, after in zip(reqs, reqs[1:], strict=False):
+    for before, after in itertools.pairwise(reqs):
         assert after.t >= before.end - 1e-3, "two requests in flight despite max_connections=1"
 
 
@@ -648,7 +649,12 @@ def test_killed_run_resumes_without_refetching(fast_site: Site, tmp_path: Path) 
     lines: queue.Queue[str] = queue.Queue()
     assert proc.stdout is not None
     stdout = proc.stdout
-    threading.Thread(target=lambda: [lines.put(line) for line in stdout], daemon=True).start()
+
+    def read() -> None:
+        for line in stdout:
+            lines.put(line)
+
+    threading.Thread(target=read, daemon=True).start()
     fetched = 0
     deadline = time.monotonic() + 20
     while fetched < 3 and time.monotonic() < deadline:

@@ -149,7 +149,10 @@ def test_count_page_variable_and_gbk_listing() -> None:
     <div><a href="t20211001_2.html">第二篇</a> 2021-10-01</div>
     <script>var countPage = 4; var prefix = "index"; var suffix = "shtml";</script></body></html>"""
     page = parse_html_listing(html.encode("gbk"), "http://h.gov.cn/zwgk/index.shtml")
-    assert [(link.title, link.date) for link in page.links] == [("关于开展检查的通知", "2021-11-12"), ("第二篇", "2021-10-01")]
+    assert [(link.title, link.date) for link in page.links] == [
+        ("关于开展检查的通知", "2021-11-12"),
+        ("第二篇", "2021-10-01"),
+    ]
     assert page.pages == [
         "http://h.gov.cn/zwgk/index.shtml",
         "http://h.gov.cn/zwgk/index_1.shtml",

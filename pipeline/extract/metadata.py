@@ -37,6 +37,8 @@ _URL_DATE = re.compile(r"(?:/t|/|_)((?:19|20)\d\d)[-/]?([01]\d)[-/]?([0-3]\d)(?:
 _TIME = re.compile(r"\d{1,2}:\d{2}")
 _HEADER_LINES = 8  # lines before the body searched when the title is not found on the page
 _SHORT_LINE = 80
+_DISCLOSURE_MAX_CHARS = 1500  # a 信息公开 table is short; a page section holding one is not it
+_DISCLOSURE_MIN_LABELS = 3
 
 
 @dataclass
@@ -102,23 +104,28 @@ def _assign(pairs: list[tuple[str, str]], labels: dict[str, list[str]], out: dic
 
 
 def disclosure_values(page: HtmlElement, rules: ExtractRules, stats: dict[HtmlElement, Stats]) -> dict[str, str]:
-    """Fields of the 信息公开 header table, read by label cell → value cell or `label：value`."""
+    """Fields of the 信息公开 header table, read by label cell → value cell or `label：value`.
+
+    The innermost element holding three or more labels is the table itself;
+    its ancestors hold the same labels plus the rest of the page.
+    """
     field_labels = [label for names in rules.disclosure_labels.values() for label in names]
     every = field_labels + list(_STOP_LABELS)
-    out: dict[str, str] = {}
+    candidates = []
     for el in page.iter("table", "ul", "dl", "div"):
-        if el not in stats or stats[el].chars > 1500:
-            continue
-        text = compact(el.text_content())
-        if sum(1 for label in field_labels + ["索引号"] if label in text) < 3:
-            continue
+        if el in stats and stats[el].chars <= _DISCLOSURE_MAX_CHARS:
+            text = compact(el.text_content())
+            if sum(1 for label in field_labels + ["索引号"] if label in text) >= _DISCLOSURE_MIN_LABELS:
+                candidates.append(el)
+    chosen = set(candidates)
+    innermost = [el for el in candidates if not any(d in chosen for d in el.iterdescendants())]
+    out: dict[str, str] = {}
+    for el in innermost:
+        tables = {t for t in el.iter("table") if not any(True for _ in t.iterdescendants("table"))}
         pairs: list[tuple[str, str]] = []
-        opts = RenderOptions(data_tables={el} if tag_of(el) == "table" else set())
-        for line in render(el, opts):
+        for line in render(el, RenderOptions(data_tables=tables)):
             pairs.extend(_cell_pairs(line.text.split(" | "), every))
         _assign(pairs, rules.disclosure_labels, out)
-        if out:
-            break
     return out
 
 

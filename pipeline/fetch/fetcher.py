@@ -21,7 +21,7 @@ import logging
 import queue
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -217,7 +217,7 @@ class Fetcher:
             self.progress(FetchProgress("fetch", 1, 1, outcome.url, outcome))
         return outcome
 
-    def fetch_many(self, urls: Iterable[str]) -> Iterator[FetchOutcome]:
+    def fetch_many(self, urls: Iterable[str]) -> Generator[FetchOutcome, None, None]:
         """Fetch many URLs, concurrently across hosts, yielding outcomes as they complete.
 
         Duplicate URLs are fetched once. Hosts are served by at most
