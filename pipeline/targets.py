@@ -124,7 +124,9 @@ class Candidate:
     percent_prefix: bool = False
 
 
-_NUM = r"(?:\d+(?:,\d{3})*(?:\.\d+)?|[" + CN_NUMERAL_CHARS + r"]+(?:点[零〇一二三四五六七八九]+)?)"
+_CN_RUN = "[" + CN_NUMERAL_CHARS + "]+"
+_NUM = r"(?:\d+(?:,\d{3})*(?:\.\d+)?|" + _CN_RUN + r"(?:[万亿]" + _CN_RUN + r")*(?:点[零〇一二三四五六七八九]+)?)"
+_FRACTION = re.compile(r"(?P<d>[一二三四五六七八九十百]+)分之(?P<n>[一二三四五六七八九十]+)")
 _NUM_RE = re.compile(_NUM)
 _DELIMS = "，。；;,!?！？\n:："
 
@@ -197,6 +199,22 @@ class TargetExtractor:
         return out
 
     def _candidate_at(self, text: str, start: int) -> Candidate | None:
+        fraction = _FRACTION.match(text, start)
+        if fraction:
+            # 三分之一 → 33.333333 %: a share, read as a percentage
+            d, n = parse_number(fraction.group("d")), parse_number(fraction.group("n"))
+            if d and n is not None and n < d:
+                value = (n / d * 100).quantize(Decimal("0.000001"))
+                end = fraction.end()
+                comparator = "="
+                for word, op in self.r.after:
+                    if text.startswith(word, end):
+                        end += len(word)
+                        comparator = op
+                        break
+                return Candidate(start, end, start, value, None, "%", comparator)
+        if text.startswith("百分之百", max(0, start - 3)) and text[start] == "百":
+            return Candidate(start - 3, start + 1, start, Decimal(100), None, "%", "=", True)
         first = self._read_number(text, start)
         if first is None:
             return None

@@ -600,9 +600,12 @@ def test_refresh_replaces_changed_bytes_and_keeps_them_on_failure(fast_site: Sit
     assert v2.status == "fetched" and v2.previous_sha256 == v1.sha256 != v2.sha256
     assert (same.status, same.reason) == ("not_modified", "same bytes")
     assert (lost.status, lost.reason, lost.previous_sha256) == ("failed", "HTTP 404", kept.sha256)
-    stored = {raw.source: raw.content for raw in iter_store(tmp_path)}
-    assert stored[changing] == b"<html><body><p>version 2</p></body></html>"
-    assert kept.raw is not None and stored[gone] == kept.raw.content
+    stored = {raw.source: raw for raw in iter_store(tmp_path)}
+    assert stored[changing].content == b"<html><body><p>version 2</p></body></html>"
+    assert kept.raw is not None and stored[gone] == kept.raw  # same bytes, final URL, charset, fetch time
+    with Store(tmp_path, readonly=True) as store:
+        row = store.get(gone)
+    assert row is not None and (row.status, row.error, row.http_status) == ("failed", "HTTP 404", 404)
 
 
 def test_closing_fetch_many_early_stops_handing_out_urls(fast_site: Site, tmp_path: Path) -> None:

@@ -213,3 +213,11 @@ def test_summary_counts_by_status_and_reason() -> None:
         summary.add(FetchOutcome("http://h/", status, reason))  # type: ignore[arg-type]
     assert (summary.fetched, summary.cached, summary.failed_total, summary.total) == (1, 1, 2, 4)
     assert str(summary).splitlines()[-1] == "  HTTP 404: 2"
+
+
+def test_sitemap_index_lists_child_sitemaps_and_is_not_date_ordered() -> None:
+    xml = b"""<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+    <sitemap><loc>http://www.h.gov.cn/sitemap-1.xml</loc></sitemap>
+    <sitemap><loc>http://elsewhere.org/sitemap.xml</loc></sitemap></sitemapindex>"""
+    page = parse_listing(xml, "http://www.h.gov.cn/sitemap.xml")
+    assert page.pages == ["http://www.h.gov.cn/sitemap-1.xml"] and not page.newest_first

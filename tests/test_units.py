@@ -309,13 +309,21 @@ BAD_ROWS = [
     ("units.csv", "新机构,新机构,central,government,2020,2010,", "after valid_to"),
     ("units.csv", "国家发改委甲,国家发展和改革委员会,provincial,government,,,", "is provincial/government here"),
     ("units.csv", "新机构,新机构,central,government,,", "expected 7 cells"),
-    ("unit_templates.csv", "省{department},{province_full}{dept_full},provincial,government,,,,", "unknown placeholder"),
+    (
+        "unit_templates.csv",
+        "省{department},{province_full}{dept_full},provincial,government,,,,",
+        "unknown placeholder",
+    ),
     ("unit_templates.csv", "省新局,{prov}新局,provincial,government,,,,", "unknown placeholder {prov}"),
     ("unit_templates.csv", "省新局,{province_full新局,provincial,government,,,,", "unbalanced brace"),
     ("unit_templates.csv", "省新局,{province_full}新局,provincial,government,某部,,,", "parent '某部'"),
     ("unit_templates.csv", "省新局,{province_full}新局,regional,government,,,,", "bad level 'regional'"),
     ("unit_templates.csv", "省新局,{province_full}新局,provincial,bureau,,,,", "bad kind 'bureau'"),
-    ("unit_templates.csv", "省政府,{province_full}人民政府,provincial,government,,,,", "duplicate template key '省政府'"),
+    (
+        "unit_templates.csv",
+        "省政府,{province_full}人民政府,provincial,government,,,,",
+        "duplicate template key '省政府'",
+    ),
     ("unit_templates.csv", "{city}{dept},{city_full}{dept_full},municipal,government,,,,", "one placeholder only"),
     ("unit_templates.csv", "{province}新局,{county}新局,provincial,government,,,,", "cannot fill"),
     ("unit_templates.csv", "省新局,{province_full}{dept_full},provincial,government,,,,", "needs {dept}"),
@@ -368,7 +376,7 @@ def test_missing_column_names_the_header_line(tmp_path: Path) -> None:
 def test_missing_file_is_named(tmp_path: Path) -> None:
     rules_dir = _rules_copy(tmp_path)
     (rules_dir / "regions.csv").unlink()
-    with pytest.raises(RulesError, match="regions.csv: rule file not found"):
+    with pytest.raises(RulesError, match=r"regions\.csv: rule file not found"):
         load_unit_rules(rules_dir)
 
 

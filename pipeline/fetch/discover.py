@@ -84,6 +84,7 @@ class ListingPage:
 
     links: list[ArticleLink] = field(default_factory=list)
     pages: list[str] = field(default_factory=list)  # pagination (or child sitemaps), in page order
+    newest_first: bool = True  # listings and feeds are; sitemaps are in no order, so `since` cannot stop a walk
 
 
 @dataclass
@@ -354,7 +355,7 @@ def parse_xml_listing(content: bytes, base_url: str) -> ListingPage | None:
         return None
     kind = _local(root.tag)
     site = site_root(urlsplit(base_url).hostname or "")
-    page = ListingPage()
+    page = ListingPage(newest_first=kind not in ("urlset", "sitemapindex"))
 
     def add(link: str, title: str, when: str) -> None:
         url = clean_url(urljoin(base_url, link.strip()))
@@ -447,7 +448,10 @@ def crawl_listing(
     limit = client.config.max_listing_pages if pages is None else pages
     cutoff = _parse_since(since)
     result = DiscoveryResult()
-    start = clean_url(listing_url)
+    try:
+        start = clean_url(listing_url)
+    except ValueError:
+        raise FetchError("invalid URL", final_url=listing_url) from None
     root = site_root(urlsplit(start).hostname or "")
     queue: list[str] = [start]
     known = {_page_identity(start)}
@@ -485,7 +489,7 @@ def crawl_listing(
             found.setdefault(link.url, link)
         if on_page is not None:
             on_page(url, result.pages_fetched)
-        if cutoff and dated and old == dated:
+        if cutoff and page.newest_first and dated and old == dated:
             break
     result.links = list(found.values())
     return result

@@ -173,6 +173,7 @@ class Fetcher:
         self.progress = progress
         self.summary = FetchSummary()
         self._pools: list[ThreadPoolExecutor] = []
+        self._summary_lock = threading.Lock()
 
     def __enter__(self) -> Fetcher:
         return self
@@ -212,7 +213,7 @@ class Fetcher:
     def fetch(self, url: str) -> FetchOutcome:
         """Fetch one URL into the store (or reuse the stored copy); never raises for the URL's faults."""
         outcome = self._fetch_safely(url)
-        self.summary.add(outcome)
+        self._count(outcome)
         if self.progress is not None:
             self.progress(FetchProgress("fetch", 1, 1, outcome.url, outcome))
         return outcome
@@ -226,7 +227,7 @@ class Fetcher:
         Closing the iterator early (or Ctrl-C) stops handing out URLs; the
         requests in flight finish and are recorded.
         """
-        ordered = list(dict.fromkeys(urls))
+        ordered = list(dict.fromkeys(_clean_or_keep(url) for url in urls))
         total = len(ordered)
         if not total:
             return
@@ -268,13 +269,17 @@ class Fetcher:
                         break
                     continue
                 done += 1
-                self.summary.add(outcome)
+                self._count(outcome)
                 if self.progress is not None:
                     self.progress(FetchProgress("fetch", done, total, outcome.url, outcome))
                 yield outcome
         finally:
             stop.set()
             pool.shutdown(wait=False, cancel_futures=True)
+
+    def _count(self, outcome: FetchOutcome) -> None:
+        with self._summary_lock:  # fetch() may be called from the caller's own threads
+            self.summary.add(outcome)
 
     def _fetch_safely(self, url: str) -> FetchOutcome:
         try:
@@ -324,16 +329,7 @@ class Fetcher:
         except FetchError as exc:
             if exc.reason != "cancelled":  # an interrupted run has learnt nothing about the URL
                 self.store.put(
-                    replace(
-                        base,
-                        final_url=exc.final_url or base.final_url,
-                        status="failed",
-                        http_status=exc.status_code,
-                        checked_at=now,
-                        content_type=exc.content_type or base.content_type,
-                        error=exc.reason,
-                        attempts=exc.attempts,
-                    )
+                    _failure_row(base, now, exc.reason, exc.attempts, exc.status_code, exc.final_url, exc.content_type)
                 )
             return FetchOutcome(
                 url, "failed", exc.reason, None, previous, previous, exc.final_url, exc.status_code, exc.attempts
@@ -341,16 +337,7 @@ class Fetcher:
 
         def fail(reason: str) -> FetchOutcome:
             self.store.put(
-                replace(
-                    base,
-                    final_url=resp.final_url,
-                    status="failed",
-                    http_status=resp.status_code,
-                    checked_at=now,
-                    content_type=resp.content_type,
-                    error=reason,
-                    attempts=resp.attempts,
-                )
+                _failure_row(base, now, reason, resp.attempts, resp.status_code, resp.final_url, resp.content_type)
             )
             return FetchOutcome(
                 url, "failed", reason, None, previous, previous, resp.final_url, resp.status_code, resp.attempts
@@ -388,7 +375,6 @@ class Fetcher:
 
         digest = self.store.put_blob(resp.content)
         unchanged = previous == digest
-        assert stored is None or previous is not None
         record = ManifestRow(
             url=url,
             final_url=resp.final_url,
@@ -417,6 +403,35 @@ class Fetcher:
                 url, "not_modified", "same bytes", raw, digest, previous, resp.final_url, 200, resp.attempts
             )
         return FetchOutcome(url, "fetched", "", raw, digest, previous, resp.final_url, 200, resp.attempts)
+
+
+def _failure_row(
+    base: ManifestRow,
+    now: str,
+    reason: str,
+    attempts: int,
+    http_status: int | None,
+    final_url: str,
+    content_type: str,
+) -> ManifestRow:
+    """The manifest row after a failure.
+
+    When the row already has good bytes, final_url, content_type, encoding,
+    validators and fetched_at keep describing those bytes (iter_store and
+    the next conditional request rely on them); only the outcome changes.
+    """
+    row = replace(base, status="failed", http_status=http_status, checked_at=now, error=reason, attempts=attempts)
+    if base.sha256 is None:
+        row = replace(row, final_url=final_url or base.final_url, content_type=content_type or base.content_type)
+    return row
+
+
+def _clean_or_keep(url: str) -> str:
+    """The URL as the manifest keys it, so "a#x" and "a#y" are one URL; unparsable ones as given."""
+    try:
+        return clean_url(url)
+    except ValueError:
+        return url
 
 
 def iter_store(out_dir: str | Path) -> Iterator[RawDocument]:
