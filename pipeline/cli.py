@@ -22,24 +22,58 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    run = sub.add_parser("run", help="process files, folders or URLs into CSV tables", description="Process documents into CSV tables.")
-    run.add_argument("inputs", nargs="*", metavar="INPUT", help="an HTML file, a folder (searched for .html .htm .shtml) or an http(s) URL")
+    run = sub.add_parser(
+        "run", help="process files, folders or URLs into CSV tables", description="Process documents into CSV tables."
+    )
+    run.add_argument(
+        "inputs",
+        nargs="*",
+        metavar="INPUT",
+        help="an HTML file, a folder (searched for .html .htm .shtml) or an http(s) URL",
+    )
     run.add_argument("--out", default="outputs", metavar="DIR", help="output folder (default: outputs)")
     run.add_argument("--rules", default=None, metavar="DIR", help="rules folder (default: the project's rules/)")
     run.add_argument("--workers", type=int, default=1, metavar="N", help="parse in N processes (default 1)")
     run.add_argument("--force", action="store_true", help="parse every document again, even if unchanged")
-    run.add_argument("--listing", action="append", default=[], metavar="URL", help="a listing page, sitemap or feed whose article links are fetched")
+    run.add_argument(
+        "--listing",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="a listing page, sitemap or feed whose article links are fetched",
+    )
     run.add_argument("--pages", type=int, default=None, metavar="N", help="follow at most N listing pages")
     run.add_argument("--since", default=None, metavar="YYYY-MM-DD", help="only articles listed on or after this date")
-    run.add_argument("--from-store", action="store_true", help="re-parse every page in the output folder's raw store, offline")
-    run.add_argument("--refresh", action="store_true", help="fetch URLs already in the store again (conditional requests)")
+    run.add_argument(
+        "--from-store", action="store_true", help="re-parse every page in the output folder's raw store, offline"
+    )
+    run.add_argument(
+        "--refresh", action="store_true", help="fetch URLs already in the store again (conditional requests)"
+    )
     run.add_argument("--user-agent", default=None, help="User-Agent for fetching (include a contact URL)")
-    run.add_argument("--delay", type=float, default=None, metavar="SECONDS", help="minimum delay between requests to one host (default 1.0)")
+    run.add_argument(
+        "--delay",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="minimum delay between requests to one host (default 1.0)",
+    )
 
-    ev = sub.add_parser("evaluate", help="score the pipeline against the annotated corpus", description="Precision, recall and F1 per field against corpus/gold.")
-    ev.add_argument("--corpus", default="corpus", metavar="DIR", help="corpus folder with pages/ and gold/ (default: corpus)")
+    ev = sub.add_parser(
+        "evaluate",
+        help="score the pipeline against the annotated corpus",
+        description="Precision, recall and F1 per field against corpus/gold.",
+    )
+    ev.add_argument(
+        "--corpus", default="corpus", metavar="DIR", help="corpus folder with pages/ and gold/ (default: corpus)"
+    )
     ev.add_argument("--rules", default=None, metavar="DIR")
-    ev.add_argument("--floors", default="tests/quality_floors.json", metavar="FILE", help="floors to check (default: tests/quality_floors.json)")
+    ev.add_argument(
+        "--floors",
+        default="tests/quality_floors.json",
+        metavar="FILE",
+        help="floors to check (default: tests/quality_floors.json)",
+    )
     ev.add_argument("--details", action="store_true", help="list every miss and every extra per document")
     ev.add_argument("--json", dest="json_out", default=None, metavar="FILE", help="also write the figures as JSON")
     return parser
@@ -61,10 +95,10 @@ def cmd_run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", args.since):
             return _usage_error(parser, f"--since must be YYYY-MM-DD, not {args.since!r}")
+    from pipeline.records import Failure
     from pipeline.rules import load_rules
     from pipeline.rulesio import RulesError
-    from pipeline.runner import expand_inputs, progress_bar, read_files, run_batch, RunSummary
-    from pipeline.records import Failure
+    from pipeline.runner import RunSummary, expand_inputs, progress_bar, read_files, run_batch
 
     try:
         rules = load_rules(args.rules)
@@ -89,10 +123,21 @@ def cmd_run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         raws.extend(gather_web(urls, args, out, failures, summary))
     advance, stop = progress_bar(len(raws))
     try:
-        summary = run_batch(raws, rules, out, workers=args.workers, force=args.force, pre_failures=failures, progress=advance, summary=summary)
+        summary = run_batch(
+            raws,
+            rules,
+            out,
+            workers=args.workers,
+            force=args.force,
+            pre_failures=failures,
+            progress=advance,
+            summary=summary,
+        )
     except KeyboardInterrupt:
         stop()
-        print("policy-pipeline: interrupted; documents finished so far are kept, run again to complete", file=sys.stderr)
+        print(
+            "policy-pipeline: interrupted; documents finished so far are kept, run again to complete", file=sys.stderr
+        )
         return 130
     finally:
         stop()

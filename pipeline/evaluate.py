@@ -120,11 +120,16 @@ def score_page(gold: dict[str, Any], page_gold: dict[str, Any], result: Document
     # targets: value+unit+comparator, then with the indicator
     g_vuc, p_vuc = [], []
     g_ind: list[tuple[Any, ...]] = []
-    p_ind: list[tuple[Any, ...]] = []
     pred_targets = [(path_of[t.item_id], t) for t in result.targets]
     for gi in gold_items:
         for t in gi.get("targets") or []:
-            key = (str(gi["path"]), _num(t["value"]), _num(t.get("value_max")), str(t.get("unit", "") or ""), str(t["comparator"]))
+            key = (
+                str(gi["path"]),
+                _num(t["value"]),
+                _num(t.get("value_max")),
+                str(t.get("unit", "") or ""),
+                str(t["comparator"]),
+            )
             g_vuc.append(key)
             g_ind.append((*key, tuple(_alts(t.get("indicator")))))
     for path, t in pred_targets:
@@ -287,7 +292,9 @@ def check_floors(figs: dict[str, float], floors_path: Path) -> list[str]:
     return problems
 
 
-def main(corpus: Path, rules_dir: str | None, floors: Path, *, details: bool = False, json_out: str | None = None) -> int:
+def main(
+    corpus: Path, rules_dir: str | None, floors: Path, *, details: bool = False, json_out: str | None = None
+) -> int:
     rules = load_rules(rules_dir)
     reports = evaluate_corpus(corpus, rules)
     print(format_report(reports, details=details))

@@ -154,7 +154,9 @@ def result_from_dict(data: dict[str, Any]) -> DocumentResult:
 # --- tables ----------------------------------------------------------------------
 
 
-def table_rows(results: list[tuple[DocumentResult, dict[str, str]]], failures: list[Failure]) -> dict[Table, list[dict[str, Any]]]:
+def table_rows(
+    results: list[tuple[DocumentResult, dict[str, str]]], failures: list[Failure]
+) -> dict[Table, list[dict[str, Any]]]:
     docs, items, resps, targets, atts = [], [], [], [], []
     fails: list[dict[str, Any]] = [dict(asdict(f), severity="error") for f in failures]
     for result, versions in sorted(results, key=lambda r: (r[0].document.source, r[0].document.doc_id)):
@@ -165,7 +167,14 @@ def table_rows(results: list[tuple[DocumentResult, dict[str, str]]], failures: l
         docs.append(row)
         for w in doc.warnings:
             if w == "no numbered items found" or w.startswith(("decode", "encoding")):
-                fails.append({"source": doc.source, "stage": "structure" if "items" in w else "extract", "severity": "warning", "reason": w})
+                fails.append(
+                    {
+                        "source": doc.source,
+                        "stage": "structure" if "items" in w else "extract",
+                        "severity": "warning",
+                        "reason": w,
+                    }
+                )
         for item in result.items:
             items.append(dict(asdict(item), doc_id=doc.doc_id))
         for r in result.responsibilities:
@@ -174,7 +183,14 @@ def table_rows(results: list[tuple[DocumentResult, dict[str, str]]], failures: l
             targets.append(dict(asdict(t), doc_id=doc.doc_id))
         for pos, a in enumerate(result.attachments, start=1):
             atts.append({"doc_id": doc.doc_id, "position": pos, "name": a.name, "url": a.url})
-    return {DOCUMENTS: docs, ITEMS: items, RESPONSIBILITIES: resps, TARGETS: targets, ATTACHMENTS: atts, FAILURES: fails}
+    return {
+        DOCUMENTS: docs,
+        ITEMS: items,
+        RESPONSIBILITIES: resps,
+        TARGETS: targets,
+        ATTACHMENTS: atts,
+        FAILURES: fails,
+    }
 
 
 def write_outputs(out_dir: Path, store: StateStore) -> dict[str, int]:

@@ -19,7 +19,13 @@ def load_table(path: Path, table: Table) -> Any:
     import pandas as pd
 
     dtype = {c.name: ("string" if c.type in ("date", "boolean") else _DTYPES[c.type]) for c in table.columns}
-    frame = pd.read_csv(path, encoding="utf-8-sig", dtype=dtype, keep_default_na=False, na_values={c.name: [""] for c in table.columns if c.type not in ("string",)})
+    frame = pd.read_csv(
+        path,
+        encoding="utf-8-sig",
+        dtype=dtype,
+        keep_default_na=False,
+        na_values={c.name: [""] for c in table.columns if c.type not in ("string",)},
+    )
     for col in table.columns:
         if col.name not in frame:
             continue

@@ -9,6 +9,7 @@ cluster engine) can run it. A document that cannot be processed raises
 from __future__ import annotations
 
 import hashlib
+
 from pipeline.records import Document, DocumentResult, Item, RawDocument, Responsibility, Target
 from pipeline.responsibilities import ResponsibilityParser
 from pipeline.rules import Rules
@@ -104,7 +105,9 @@ def process(raw: RawDocument, rules: Rules) -> DocumentResult:
 
     check_bytes(raw)
     try:
-        page = extract_page(raw.content, source=raw.final_url or raw.source, http_charset=raw.http_charset, rules=rules.extract)
+        page = extract_page(
+            raw.content, source=raw.final_url or raw.source, http_charset=raw.http_charset, rules=rules.extract
+        )
     except DocumentError:
         raise
     except (ValueError, LookupError) as exc:
@@ -114,7 +117,9 @@ def process(raw: RawDocument, rules: Rules) -> DocumentResult:
     sha = hashlib.sha256(raw.content).hexdigest()
     doc_id = doc_id_for(raw.source, raw.content)
     items, warnings = structure_page(doc_id, page.body, page.tables, rules)
-    responsibilities, targets, more = annotate(items, rules, issuer=page.issuer, title=page.title, date=page.publish_date)
+    responsibilities, targets, more = annotate(
+        items, rules, issuer=page.issuer, title=page.title, date=page.publish_date
+    )
     warnings = page.warnings + warnings + more
     if not items:
         warnings.append("no numbered items found")

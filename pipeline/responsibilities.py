@@ -302,7 +302,9 @@ class ResponsibilityParser:
                 # role word inside the segment: 省财政厅牵头负责落实
                 for word, role in self.role_words:
                     pos = stripped.find(word)
-                    if pos > 0 and self.looks_like_units(stripped[:pos].replace("按职责分工", "").replace("按职责", "")):
+                    if pos > 0 and self.looks_like_units(
+                        stripped[:pos].replace("按职责分工", "").replace("按职责", "")
+                    ):
                         hit = (stripped[pos:], role)
                         break
             if hit is not None:

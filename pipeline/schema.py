@@ -75,7 +75,12 @@ ITEMS = Table(
         C("level", "integer", True, "Depth of the item in the numbering, 1 = top"),
         C("section_title", "string", False, "Title of the top-level section"),
         C("text", "string", True, "The item's whole text after its label"),
-        C("responsibility_raw", "string", False, "Content of the responsibility clause(s), without brackets; ' | ' between clauses"),
+        C(
+            "responsibility_raw",
+            "string",
+            False,
+            "Content of the responsibility clause(s), without brackets; ' | ' between clauses",
+        ),
         C("label", "string", False, "The label as printed, e.g. 11. or （三）"),
         C("deadline", "string", False, "Deadline stated in the responsibility clause(s), as printed"),
     ),

@@ -21,7 +21,20 @@ from pipeline.rulesio import RulesError, compile_regex, line_of, require, yaml_s
 from pipeline.textnorm import fold
 
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 
 
 @dataclass(frozen=True)
@@ -45,7 +58,11 @@ def load_numbering_rules(rules_dir: Path) -> NumberingRules:
     for line, entry in sections.get("labels", []):
         require(entry, ["kind", "pattern", "numeral"], path, line)
         if entry["numeral"] not in {"arabic", "chinese", "circled"}:
-            raise RulesError(path, line_of(entry, "numeral", line), f"numeral must be arabic, chinese or circled, not {entry['numeral']!r}")
+            raise RulesError(
+                path,
+                line_of(entry, "numeral", line),
+                f"numeral must be arabic, chinese or circled, not {entry['numeral']!r}",
+            )
         pattern = compile_regex(entry["pattern"], path, line_of(entry, "pattern", line))
         if "n" not in pattern.groupindex:
             raise RulesError(path, line, "pattern needs a named group (?P<n>...) for the bare label")
@@ -101,10 +118,35 @@ class Block:
 
 
 _SENTENCE_END = tuple("。；;！!？?")
-_RESP_LINE = re.compile(r"^\s*(?:牵头单位|牵头部门|责任单位|责任部门|配合单位|配合部门|协办单位|参与单位|负责单位|完成时限|完成时间|时间节点)\s*[:：]")
+_RESP_LINE = re.compile(
+    r"^\s*(?:牵头单位|牵头部门|责任单位|责任部门|配合单位|配合部门|协办单位|参与单位|负责单位|完成时限|完成时间|时间节点)\s*[:：]"
+)
 _TRAILING_PAREN = re.compile(r"[)）]\s*[。；;]?\s*$")
-_SIGNATURE = re.compile(r"^(?:[\u4e00-\u9fff（）()]{2,30}(?:政府|办公厅|办公室|委员会|领导小组|局|厅|部|委)|(?:19|20)\d{2}年\d{1,2}月\d{1,2}日|[二〇一二三四五六七八九零]{4}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日)$")
-_DEFAULT_CLOSING = ("各地", "各市", "各县", "各区", "各部门", "各单位", "各有关", "各级", "本方案", "本办法", "本意见", "本通知", "本条例", "本规定", "本细则", "本要点", "附件", "抄送", "联系人", "联系电话")
+_SIGNATURE = re.compile(
+    r"^(?:[\u4e00-\u9fff（）()]{2,30}(?:政府|办公厅|办公室|委员会|领导小组|局|厅|部|委)|(?:19|20)\d{2}年\d{1,2}月\d{1,2}日|[二〇一二三四五六七八九零]{4}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日)$"
+)
+_DEFAULT_CLOSING = (
+    "各地",
+    "各市",
+    "各县",
+    "各区",
+    "各部门",
+    "各单位",
+    "各有关",
+    "各级",
+    "本方案",
+    "本办法",
+    "本意见",
+    "本通知",
+    "本条例",
+    "本规定",
+    "本细则",
+    "本要点",
+    "附件",
+    "抄送",
+    "联系人",
+    "联系电话",
+)
 
 
 def match_label(line: str, rules: NumberingRules) -> tuple[LabelRule, str, int] | None:
@@ -200,11 +242,15 @@ def numbering_warnings(blocks: list[Block]) -> list[str]:
             running = last_of_kind.get(block.kind)
             ok = block.value == 1 or (running is not None and block.value == running + 1)
             if not ok and not (running is None and block.value == 1):
-                warnings.append(f"numbering: {block.printed_label} opens {'/'.join(parent) or 'the document'} (expected 1)")
+                warnings.append(
+                    f"numbering: {block.printed_label} opens {'/'.join(parent) or 'the document'} (expected 1)"
+                )
         elif block.value == prev:
             warnings.append(f"numbering: duplicate {block.printed_label} under {'/'.join(parent) or 'the top level'}")
         elif block.value != prev + 1:
-            warnings.append(f"numbering: {block.printed_label} follows {prev} under {'/'.join(parent) or 'the top level'} (gap)")
+            warnings.append(
+                f"numbering: {block.printed_label} follows {prev} under {'/'.join(parent) or 'the top level'} (gap)"
+            )
         if block.path in seen_paths:
             warnings.append(f"numbering: path {'/'.join(block.path)} occurs twice")
         seen_paths.add(block.path)
@@ -237,7 +283,9 @@ def absorb_below_leaf_kinds(blocks: list[Block], leaf_kinds: frozenset[str]) -> 
     return out
 
 
-def build_items(doc_id: str, body: str, rules: NumberingRules, skip_lines: set[str] | None = None) -> tuple[list[Item], list[str]]:
+def build_items(
+    doc_id: str, body: str, rules: NumberingRules, skip_lines: set[str] | None = None
+) -> tuple[list[Item], list[str]]:
     """Items (leaves of the numbering) of a body with one block per line, and warnings."""
     lines = [ln for ln in body.split("\n") if not skip_lines or ln.strip() not in skip_lines]
     blocks = absorb_below_leaf_kinds(parse_blocks(lines, rules), rules.leaf_kinds)

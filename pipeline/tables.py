@@ -18,7 +18,9 @@ _TASK_HEAD = re.compile(r"任务|工作内容|主要内容|具体措施|工作�
 _SEQ_HEAD = re.compile(r"^(?:序号|编号|序)$")
 _UNIT_HEAD = re.compile(r"牵头|责任|配合|协办|参与|负责|主办")
 _DEADLINE_HEAD = re.compile(r"时限|时间|进度|节点")
-_SECTION_LABEL = re.compile(r"^\s*(?P<n>[一二三四五六七八九十]{1,3})\s*[、.]|^\s*\(\s*(?P<p>[一二三四五六七八九十]{1,3})\s*\)")
+_SECTION_LABEL = re.compile(
+    r"^\s*(?P<n>[一二三四五六七八九十]{1,3})\s*[、.]|^\s*\(\s*(?P<p>[一二三四五六七八九十]{1,3})\s*\)"
+)
 
 
 def _header_index(rows: list[list[str]]) -> int | None:

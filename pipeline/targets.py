@@ -26,7 +26,20 @@ from pipeline.tokenize import tokenizer
 
 OPS = {"=", ">=", "<=", "~", "range"}
 UNIT_ALIASES = {"个百分点": "百分点", "个工作日": "工作日"}
-LEVEL_ACTIONS = ("达到", "提高到", "提高至", "提升到", "提升至", "降低到", "降低至", "控制在", "保持在", "稳定在", "压缩至", "压缩到")
+LEVEL_ACTIONS = (
+    "达到",
+    "提高到",
+    "提高至",
+    "提升到",
+    "提升至",
+    "降低到",
+    "降低至",
+    "控制在",
+    "保持在",
+    "稳定在",
+    "压缩至",
+    "压缩到",
+)
 INCREASE_ACTIONS = ("增长", "增加", "提高", "提升", "下降", "降低", "减少", "压减", "缩短")
 
 
@@ -74,14 +87,18 @@ def load_target_rules(rules_dir: Path) -> TargetRules:
             raise RulesError(path, line, "scales must map a scale word to its multiplier")
         for word, factor in entry.items():
             if not isinstance(factor, int) or factor <= 0:
-                raise RulesError(path, line_of(entry, str(word), line), f"scale {word!r} needs a positive whole multiplier")
+                raise RulesError(
+                    path, line_of(entry, str(word), line), f"scale {word!r} needs a positive whole multiplier"
+                )
             scales.append((str(word), factor))
     before: list[tuple[str, str]] = []
     after: list[tuple[str, str]] = []
     for side, bucket in (("before", before), ("after", after)):
         for line, item in s.get(f"comparators_{side}", []):
             if not isinstance(item, dict) or not item.get("word") or item.get("op") not in OPS:
-                raise RulesError(path, line, f"comparators_{side}: each entry needs word and op (one of {sorted(OPS)}): {item!r}")
+                raise RulesError(
+                    path, line, f"comparators_{side}: each entry needs word and op (one of {sorted(OPS)}): {item!r}"
+                )
             bucket.append((str(item["word"]), str(item["op"])))
     modality = []
     for line, entry in s.get("modality", []):
@@ -161,7 +178,9 @@ class TargetExtractor:
         scaled = not arabic and raw[-1] in "万亿"
         # scale words: 万, 亿, 万亿 (but 千瓦 and 千米 are units)
         for word, factor in self.r.scales:
-            if text.startswith(word, end) and not any(text.startswith(u, end) for u in self.r.units if u.startswith(word)):
+            if text.startswith(word, end) and not any(
+                text.startswith(u, end) for u in self.r.units if u.startswith(word)
+            ):
                 value *= factor
                 end += len(word)
                 scaled = True
@@ -318,7 +337,7 @@ class TargetExtractor:
         return before.endswith(("至", "到", "控制在", "缩短", "压缩")) or after.startswith(("以内", "之内", "内"))
 
     def excluded_spans(self, text: str) -> list[tuple[int, int]]:
-        spans = []
+        spans: list[tuple[int, int]] = []
         for pattern, _why in self.r.non_targets:
             spans.extend((m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start())
         return spans
@@ -380,7 +399,26 @@ class TargetExtractor:
         changed = True
         while changed:
             changed = False
-            for word in ("至少", "力争", "确保", "争取", "累计", "总计", "共", "约", "近", "超过", "不少于", "突破", "达到", "达", "为", "到", "至", "在"):
+            for word in (
+                "至少",
+                "力争",
+                "确保",
+                "争取",
+                "累计",
+                "总计",
+                "共",
+                "约",
+                "近",
+                "超过",
+                "不少于",
+                "突破",
+                "达到",
+                "达",
+                "为",
+                "到",
+                "至",
+                "在",
+            ):
                 if text.endswith(word) and len(text) > len(word):
                     text = text[: -len(word)]
                     changed = True
@@ -409,9 +447,9 @@ class TargetExtractor:
         if best:
             return best
         for pattern in self.r.deadlines:
-            m = pattern.search(text, number_start, clause_end)
-            if m and m.group(0):
-                return m.group(0)
+            after = pattern.search(text, number_start, clause_end)
+            if after and after.group(0):
+                return after.group(0)
         return ""
 
     def extract(self, item_id: str, item_text: str) -> list[Target]:
@@ -457,15 +495,13 @@ class TargetExtractor:
                 head = self._trim_before(local[: hit[0]])
                 # drop a scope word glued to the indicator: 工程年内完成率 → 完成率
                 for pattern in self.r.deadlines:
-                    m = None
-                    for m in pattern.finditer(head):
-                        pass
-                    if m and m.group(0):
-                        head = head[m.end() :]
+                    scopes = [m for m in pattern.finditer(head) if m.group(0)]
+                    if scopes:
+                        head = head[scopes[-1].end() :]
                 indicator = head.strip()
             if not indicator and prev_clause is not None and (ca, cb) == prev_clause:
                 indicator = prev_indicator
-            if not indicator and prev_end >= 0 and text[prev_end:c.start].strip() in ("、", "，", ","):
+            if not indicator and prev_end >= 0 and text[prev_end : c.start].strip() in ("、", "，", ","):
                 indicator = prev_indicator
             modality = ""
             for word, value in self.r.modality:

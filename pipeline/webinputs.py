@@ -33,7 +33,9 @@ def _progress_printer() -> Any:
     return show
 
 
-def gather_web(urls: list[str], args: argparse.Namespace, out: Path, failures: list[Failure], summary: Any) -> list[RawDocument]:
+def gather_web(
+    urls: list[str], args: argparse.Namespace, out: Path, failures: list[Failure], summary: Any
+) -> list[RawDocument]:
     from pipeline.fetch import FetchConfig, Fetcher, StoreLocked, iter_store
 
     raws: list[RawDocument] = []

@@ -17,7 +17,9 @@ SEED_PAGE = ROOT / "corpus" / "pages" / "ah-gov-2021-work-points.html"
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "pipeline", *args], capture_output=True, text=True, cwd=cwd or ROOT, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args], capture_output=True, text=True, cwd=cwd or ROOT, env=env, timeout=300
+    )
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -64,9 +66,33 @@ def test_output_contract_columns_in_order(batch):
     _, out = batch
     expected = {
         "documents.csv": ["doc_id", "source", "title", "publish_date", "issuer", "doc_number", "n_items", "sha256"],
-        "items.csv": ["doc_id", "item_id", "seq", "path", "number", "level", "section_title", "text", "responsibility_raw"],
+        "items.csv": [
+            "doc_id",
+            "item_id",
+            "seq",
+            "path",
+            "number",
+            "level",
+            "section_title",
+            "text",
+            "responsibility_raw",
+        ],
         "responsibilities.csv": ["doc_id", "item_id", "position", "unit", "unit_canonical", "role", "etc"],
-        "targets.csv": ["doc_id", "item_id", "target_id", "action", "indicator", "value", "value_max", "unit", "comparator", "deadline", "raw", "start", "end"],
+        "targets.csv": [
+            "doc_id",
+            "item_id",
+            "target_id",
+            "action",
+            "indicator",
+            "value",
+            "value_max",
+            "unit",
+            "comparator",
+            "deadline",
+            "raw",
+            "start",
+            "end",
+        ],
     }
     for name, columns in expected.items():
         header = (out / name).read_bytes().decode("utf-8-sig").splitlines()[0].split(",")
@@ -85,7 +111,9 @@ def test_seed_rows(batch):
     assert item11["number"] == "11" and item11["level"] == "2"
     assert item11["responsibility_raw"] == "各市，省发展改革委按职责分工负责"
     targets = [t for t in read_csv(out / "targets.csv") if t["item_id"] == item11["item_id"]]
-    assert [(t["raw"], t["value"], t["value_max"], t["unit"], t["comparator"]) for t in targets] == [("2-3项", "2", "3", "项", "range")]
+    assert [(t["raw"], t["value"], t["value_max"], t["unit"], t["comparator"]) for t in targets] == [
+        ("2-3项", "2", "3", "项", "range")
+    ]
     t = targets[0]
     assert item11["text"][int(t["start"]) : int(t["end"])] == t["raw"]
     big = [t for t in read_csv(out / "targets.csv") if t["raw"] == "125亿元以上"]
@@ -143,7 +171,9 @@ def test_help_does_not_import_heavy_libraries():
         "heavy = [m for m in ('spacy', 'jieba', 'lxml', 'pandas', 'bs4') if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT))
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == ""
 

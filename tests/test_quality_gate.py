@@ -30,7 +30,15 @@ def test_every_field_at_or_above_its_floor(reports):
 
 def test_floors_cover_every_field():
     floors = json.loads(FLOORS.read_text(encoding="utf-8"))["floors"]
-    for name in ("items_f1", "units_role_f1", "targets_vuc_f1", "targets_indicator_f1", "metadata_f1", "body_kept", "body_leaked"):
+    for name in (
+        "items_f1",
+        "units_role_f1",
+        "targets_vuc_f1",
+        "targets_indicator_f1",
+        "metadata_f1",
+        "body_kept",
+        "body_leaked",
+    ):
         assert name in floors
 
 

@@ -76,6 +76,15 @@ def test_numbering_problems_are_warnings(body, fragment):
     assert any(fragment in w for w in warnings), warnings
 
 
-@pytest.mark.parametrize("label,numeral,value", [("十二", "chinese", 12), ("二十", "chinese", 20), ("一百零三", "chinese", 103), ("③", "circled", 3), ("17", "arabic", 17)])
+@pytest.mark.parametrize(
+    "label,numeral,value",
+    [
+        ("十二", "chinese", 12),
+        ("二十", "chinese", 20),
+        ("一百零三", "chinese", 103),
+        ("③", "circled", 3),
+        ("17", "arabic", 17),
+    ],
+)
 def test_numeral_value(label, numeral, value):
     assert numeral_value(label, numeral) == value

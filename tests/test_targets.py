@@ -40,7 +40,10 @@ def _close(a: float | None, b: float | None) -> bool:
 
 
 def describe(targets) -> list[str]:
-    return [f"{t.raw} v={t.value} max={t.value_max} u={t.unit} {t.comparator} ind={t.indicator} act={t.action} dl={t.deadline} mod={t.modality} kind={t.kind}" for t in targets]
+    return [
+        f"{t.raw} v={t.value} max={t.value_max} u={t.unit} {t.comparator} ind={t.indicator} act={t.action} dl={t.deadline} mod={t.modality} kind={t.kind}"
+        for t in targets
+    ]
 
 
 @pytest.mark.parametrize("case", list(_params()))
