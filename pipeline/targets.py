@@ -57,6 +57,8 @@ class TargetRules:
     actions: tuple[str, ...]  # longest first
     indicator_stops: tuple[str, ...]
     after_stop_verbs: tuple[str, ...]
+    indicator_strip_prefixes: tuple[str, ...]
+    indicator_strip_suffixes: tuple[str, ...]
     non_targets: tuple[tuple[re.Pattern[str], str], ...]
     rules_dir: Path
 
@@ -124,6 +126,8 @@ def load_target_rules(rules_dir: Path) -> TargetRules:
         actions=by_len([a for _, a in _strings(path, s, "actions")]),
         indicator_stops=tuple(u for _, u in _strings(path, s, "indicator_stops")),
         after_stop_verbs=tuple(u for _, u in _strings(path, s, "after_stop_verbs")),
+        indicator_strip_prefixes=tuple(sorted((u for _, u in _strings(path, s, "indicator_strip_prefixes")), key=len, reverse=True)),
+        indicator_strip_suffixes=tuple(sorted((u for _, u in _strings(path, s, "indicator_strip_suffixes")), key=len, reverse=True)),
         non_targets=tuple(nts),
         rules_dir=rules_dir,
     )
@@ -153,6 +157,7 @@ class TargetExtractor:
         self.r = rules
         self.scale_re = "|".join(re.escape(w) for w, _ in rules.scales)
         self.scale_factor = dict(rules.scales)
+        self._action_set = frozenset(rules.actions)
 
     # --- numbers --------------------------------------------------------
     def _read_number(self, text: str, pos: int) -> tuple[Decimal, int, bool, bool] | None:
@@ -354,6 +359,10 @@ class TargetExtractor:
             following = cands[i + 1] if i + 1 < len(cands) else None
             tail = text[c.end : c.end + 1]
             qualifies = text[c.start : c.end].endswith(("以上", "以下")) and bool(re.match(r"[\u4e00-\u9fff“]", tail))
+            if re.match(r"(?:每[日天年]|/[日天年])?(?:以上|以下|及以上)?的", text[c.end : c.end + 6]) and (
+                text[c.start : c.end].endswith(("以上", "以下")) or re.match(r"(?:每[日天年]|/[日天年])?(?:以上|以下)", text[c.end : c.end + 5])
+            ):
+                continue  # 设计供水规模1000立方米每日以上的: a scope, not a target
             if qualifies and following is not None:
                 _, clause_end = self._clause_bounds(text, c.start, c.end)
                 if following.start < clause_end:
@@ -380,20 +389,95 @@ class TargetExtractor:
             b += 1
         return a, b
 
-    def _last_action(self, segment: str) -> tuple[int, str] | None:
-        """The rightmost action on word boundaries (known actions first, then any verb)."""
+    def _actions(self, segment: str) -> list[tuple[int, str]]:
+        """Actions in a clause segment, in order: known actions on word boundaries,
+        else any known action as a substring (全面完成), else jieba's verbs."""
         if not segment:
-            return None
+            return []
         tok = tokenizer(self.r.rules_dir, self.r.actions)
-        spans = tok.action_spans(segment)
-        if spans:
-            a, b = spans[-1]
-            return a, segment[a:b]
-        verbs = [t for t in tok.tokens(segment) if t.pos.startswith("v") and t.pos != "vn" and len(t.text) > 1]
-        if verbs:
-            v = verbs[-1]
-            return v.start, v.text
-        return None
+        spans = [(a, b) for a, b in tok.action_spans(segment) if not segment.startswith(("性", "式", "型", "券"), b)]
+        joined: list[tuple[int, int]] = []
+        for a, b in spans:
+            # 新建和改造, 新建、改扩建: one compound action
+            if joined and segment[joined[-1][1] : a] in ("", "和", "及", "、", "与", "或"):
+                joined[-1] = (joined[-1][0], b)
+            else:
+                joined.append((a, b))
+        if joined:
+            return [(a, segment[a:b]) for a, b in joined]
+        for action in self.r.actions:  # longest first
+            pos = segment.find(action)
+            if pos >= 0:
+                return [(pos, action)]
+        return [(t.start, t.text) for t in tok.tokens(segment) if t.pos.startswith("v") and t.pos != "vn" and len(t.text) > 1]
+
+    def _semantics(self, text: str, c: Candidate, ca: int, cb: int, prev_end: int) -> tuple[str, str]:
+        """(action, indicator) of a candidate from its clause.
+
+        The genre is verb-object-quantity (新建5G基站2.5万个) or verb-quantity-object
+        (新建100个以上…基地): the clause's first action sets the target and what
+        lies between it and the number, or failing that after the number, is
+        the indicator. A level or change verb right before the number
+        (覆盖率达到85%, 投入增长7%) is the action, and the indicator is what precedes it.
+        """
+        start = ca
+        if ca <= prev_end <= c.start:
+            start = prev_end  # coordinated targets: the previous number ends this one's context
+        before = text[start : c.start]
+        cut = max(before.rfind("、"), before.rfind("，"))
+        local = before[cut + 1 :] if cut >= 0 and self._actions(before[cut + 1 :]) else before
+        local = local.lstrip("、，,和及与 ")
+        after_text = self._after_indicator(text[c.end : cb])
+        found = self._actions(local)
+        action, indicator = "", ""
+        if found:
+            last = found[-1]
+            tail = self._strip_indicator(self._trim_before(local[last[0] + len(last[1]) :]))
+            if last[1] in LEVEL_ACTIONS + INCREASE_ACTIONS and not tail:
+                pos, action = last
+                indicator = self._strip_indicator(self._scope_cut(self._trim_before(local[:pos])))
+            else:
+                pos, action = found[0]
+                between = self._strip_indicator(self._trim_before(local[pos + len(action) :]))
+                if between and not between.endswith(("等", "和", "及", "与", "、")):
+                    indicator = between
+        else:
+            between = self._strip_indicator(self._trim_before(local.strip()))
+            if between and not between.endswith(("等", "和", "及", "与", "、")):
+                indicator = between
+        if not indicator:
+            indicator = self._strip_indicator(after_text)
+        # a leading enumerator or verb is not part of what is counted: 一是…比例, 推动…营业收入
+        indicator = re.sub(r"^[一二三四五六七八九十]+是", "", indicator)
+        if indicator:
+            tokens = tokenizer(self.r.rules_dir, self.r.actions).tokens(indicator)
+            if len(tokens) > 1 and tokens[0].text in self._action_set and tokens[0].text != action:
+                indicator = indicator[tokens[0].end :]
+        return action, indicator
+
+    def _scope_cut(self, head: str) -> str:
+        """Drop a scope phrase glued to the front of an indicator: 工程年内完成率 → 完成率."""
+        for pattern in self.r.deadlines:
+            scopes = [m for m in pattern.finditer(head) if m.group(0)]
+            if scopes:
+                head = head[scopes[-1].end() :]
+        return head
+
+    def _strip_indicator(self, text: str) -> str:
+        """Remove scope and modality words around an indicator (全省…, 力争实现…, …分别)."""
+        changed = True
+        text = text.strip()
+        while changed and text:
+            changed = False
+            for word in self.r.indicator_strip_prefixes:
+                if text.startswith(word) and len(text) > len(word):
+                    text = text[len(word) :].lstrip("，, ")
+                    changed = True
+            for word in self.r.indicator_strip_suffixes:
+                if text.endswith(word) and len(text) > len(word):
+                    text = text[: -len(word)].rstrip()
+                    changed = True
+        return text.strip("的，, ")
 
     def _trim_before(self, text: str) -> str:
         changed = True
@@ -463,42 +547,7 @@ class TargetExtractor:
         for n, c in enumerate(cands, start=1):
             ca, cb = self._clause_bounds(text, c.start, c.end)
             sa, sb = self._sentence_bounds(text, c.start, c.end)
-            before_all = text[ca : c.start]
-            # coordinated targets: only the part after the last 、 belongs to this number
-            seg_start = max(before_all.rfind("、"), before_all.rfind("和") if before_all.endswith("和") else -1)
-            local = before_all[seg_start + 1 :] if seg_start >= 0 else before_all
-            hit = self._last_action(local)
-            if hit is None and seg_start >= 0:
-                hit = self._last_action(before_all)
-                local = before_all
-            action = hit[1] if hit else ""
-            indicator = ""
-            after_text = self._after_indicator(text[c.end : cb])
-            if hit:
-                between = self._trim_before(local[hit[0] + len(action) :])
-                if not between and not after_text and action not in LEVEL_ACTIONS + INCREASE_ACTIONS:
-                    # 新开工棚户区改造14.92万套: 改造 ends the indicator; the action is earlier
-                    earlier = self._last_action(local[: hit[0]])
-                    if earlier is not None:
-                        candidate = self._trim_before(local[earlier[0] + len(earlier[1]) :])
-                        if candidate:
-                            hit, action, between = earlier, earlier[1], candidate
-                if between and not between.endswith(("等", "和", "及", "与", "、")):
-                    indicator = between
-            elif local.strip():
-                between = self._trim_before(local.strip())
-                if between and not between.endswith(("等", "和", "及", "与", "、")):
-                    indicator = between
-            if not indicator:
-                indicator = after_text
-            if not indicator and hit and action in LEVEL_ACTIONS + INCREASE_ACTIONS:
-                head = self._trim_before(local[: hit[0]])
-                # drop a scope word glued to the indicator: 工程年内完成率 → 完成率
-                for pattern in self.r.deadlines:
-                    scopes = [m for m in pattern.finditer(head) if m.group(0)]
-                    if scopes:
-                        head = head[scopes[-1].end() :]
-                indicator = head.strip()
+            action, indicator = self._semantics(text, c, ca, cb, prev_end)
             if not indicator and prev_clause is not None and (ca, cb) == prev_clause:
                 indicator = prev_indicator
             if not indicator and prev_end >= 0 and text[prev_end : c.start].strip() in ("、", "，", ","):

@@ -69,7 +69,7 @@ class Tokenizer:
         return [Token(t.text, t.idx, t.idx + len(t.text), self._tags.get(t.text, "")) for t in doc]
 
     def action_spans(self, text: str) -> list[tuple[int, int]]:
-        """Character spans of action words on token boundaries, adjacent ones merged (新建改造, 开工建设)."""
+        """Character spans of action words on token boundaries, in order (overlaps merged)."""
         doc = self.nlp.make_doc(text)
         spans: list[tuple[int, int]] = []
         for match_id, start, end in list(self.phrases(doc)) + list(self.matcher(doc)):
@@ -80,7 +80,7 @@ class Tokenizer:
         spans.sort()
         merged: list[tuple[int, int]] = []
         for a, b in spans:
-            if merged and a <= merged[-1][1]:
+            if merged and a < merged[-1][1]:
                 merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
             else:
                 merged.append((a, b))

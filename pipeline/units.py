@@ -66,7 +66,7 @@ _DATE_YEAR = re.compile(r"^\s*(\d{4})")
 # count them as uncovered either.
 _COLLECTIVE = re.compile(
     r"^(?:各|相关|有关|其他|其余|所属|沿线|沿江)"
-    r"|有关|相关|各级|以上"
+    r"|有关|相关|各级|以上|各(?:部门|单位|地|成员|直属|市|县|区)"
     r"|成员单位$"
     r"|^[省市州盟县区旗乡镇街][、，]?[省市州盟县区旗乡镇街][省市州盟县区旗乡镇街、，（）]*"
     r"(?:人民政府|政府|党委|党委政府|党委和政府)?$"
@@ -75,9 +75,7 @@ _COLLECTIVE = re.compile(
 # Characters that end the name of a county-level division (肥西县, 蜀山区, 义乌市), and
 # endings of zones that are not divisions (合肥高新区 is run by a 管委会, not a 区政府).
 _COUNTY_END = "县区旗市"
-_NOT_COUNTY = tuple(
-    "开发区 高新区 经开区 示范区 园区 保税区 试验区 合作区 集中区 功能区 景区 片区 社区 校区 辖区 城市".split()
-)
+_NOT_COUNTY = tuple("开发区 高新区 经开区 示范区 园区 保税区 试验区 合作区 集中区 功能区 景区 片区 社区 校区 辖区 城市".split())
 _COUNTY_NAME_MAX = 8
 _WHITESPACE = re.compile(r"\s+")
 
@@ -209,9 +207,7 @@ def _overlap(a_from: int | None, a_to: int | None, b_from: int | None, b_to: int
 def _add(table: dict[str, list[_Rule]], key: str, rule: _Rule, path: Path, line: int, what: str) -> None:
     for other in table.get(key, []):
         if _overlap(other.valid_from, other.valid_to, rule.valid_from, rule.valid_to):
-            raise RulesError(
-                path, line, f"duplicate {what} {key!r}: already defined at {other.where} with overlapping validity"
-            )
+            raise RulesError(path, line, f"duplicate {what} {key!r}: already defined at {other.where} with overlapping validity")
     table.setdefault(key, []).append(rule)
 
 
@@ -250,9 +246,7 @@ def _placeholders(text: str, allowed: frozenset[str], path: Path, line: int, col
     names = _PLACEHOLDER.findall(text)
     for name in names:
         if name not in allowed:
-            raise RulesError(
-                path, line, f"unknown placeholder {{{name}}} in {column}; known: {', '.join(sorted(allowed))}"
-            )
+            raise RulesError(path, line, f"unknown placeholder {{{name}}} in {column}; known: {', '.join(sorted(allowed))}")
     if "{" in _PLACEHOLDER.sub("", text) or "}" in _PLACEHOLDER.sub("", text):
         raise RulesError(path, line, f"unbalanced brace in {column} {text!r}")
     return names
@@ -260,6 +254,14 @@ def _placeholders(text: str, allowed: frozenset[str], path: Path, line: int, col
 
 def _county_like(name: str) -> bool:
     return name[-1] in _COUNTY_END and not name.startswith("自治") and not name.endswith(_NOT_COUNTY)
+
+
+def _bare_county(name: str) -> bool:
+    """A county-level division printed alone (晋江市, 巢湖市, 肥西县) names its government.
+
+    Words such as 全市, 本县, 主城区 or 中心城区 are places, not bodies.
+    """
+    return 3 <= len(name) <= _COUNTY_NAME_MAX and _county_like(name) and name[0] not in "全本各该每主省市县区州中"
 
 
 def normalize_unit(unit: str) -> str:
@@ -306,7 +308,8 @@ class UnitRules:
     """Loaded, validated and expanded unit rules; see `load_unit_rules`.
 
     `resolve` maps a printed unit to a `UnitInfo`; `region_of` finds the
-    region of a document from its issuer or title.
+    region of a document from its issuer or title; `counts` gives the rows of
+    each rule file and the number of expanded keys, for the run summary.
     """
 
     def __init__(
@@ -412,7 +415,7 @@ class UnitRules:
         return self._county_lookup(rest, region, year)
 
     def _county_lookup(self, text: str, region: Region | None, year: int | None) -> UnitInfo | None:
-        """A county-level unit by its own name (肥西县财政局), read as 县财政局 of that county.
+        """A county-level unit by its own name (肥西县财政局 as 县财政局 of 肥西县; 晋江市 alone as its government).
 
         County-level divisions are not in regions.csv; a name ending in 县/区/旗/市
         counts only if what follows it is a county template (财政局, 人民政府), which
@@ -426,10 +429,14 @@ class UnitRules:
                 rules = self._relative.get(head + rest)
                 if rules:
                     base = region or Region()
-                    county = Region(
-                        base.province, base.province_full, base.city, base.city_full, name, base.municipality
-                    )
+                    county = Region(base.province, base.province_full, base.city, base.city_full, name, base.municipality)
                     return self._info(_pick(rules, year), county)
+        if _bare_county(text):
+            rules = self._relative.get(("区" if text.endswith("区") else "县") + "人民政府")
+            if rules:
+                base = region or Region()
+                county = Region(base.province, base.province_full, base.city, base.city_full, text, base.municipality)
+                return self._info(_pick(rules, year), county)
         return None
 
     def _strip_region(self, text: str) -> tuple[_Place | None, str]:
@@ -483,9 +490,7 @@ class UnitRules:
                 end = len(text) - len(rest)
         county = self._county_name(text[end:])
         if county:
-            region = Region(
-                region.province, region.province_full, region.city, region.city_full, county, region.municipality
-            )
+            region = Region(region.province, region.province_full, region.city, region.city_full, county, region.municipality)
         return region
 
     @staticmethod
@@ -526,9 +531,7 @@ def load_unit_rules(rules_dir: Path) -> UnitRules:
     departments = rows + full_forms
     aliases = _load_units(rules_dir / "units.csv")
     canonicals = {rule.canonical for rules in aliases.values() for rule in rules}
-    named, relative, n_templates = _load_templates(
-        rules_dir / "unit_templates.csv", regions, departments, canonicals, aliases
-    )
+    named, relative, n_templates = _load_templates(rules_dir / "unit_templates.csv", regions, departments, canonicals, aliases)
     counts = {
         "units.csv rows": sum(1 for rules in aliases.values() for r in rules if not r.where.endswith(":canonical")),
         "unit_templates.csv rows": n_templates,
@@ -601,9 +604,7 @@ def _load_departments(path: Path) -> tuple[list[_Dept], list[_Dept]]:
             if other.short == short and other.levels & dept.levels:
                 if _overlap(other.valid_from, other.valid_to, start, end):
                     both = ", ".join(sorted(other.levels & dept.levels))
-                    raise RulesError(
-                        path, line, f"duplicate short form {short!r} at level {both}: already at line {other.line}"
-                    )
+                    raise RulesError(path, line, f"duplicate short form {short!r} at level {both}: already at line {other.line}")
         departments.append(dept)
     # The full name is accepted as printed too (安徽省发展和改革委员会), once per level.
     extra: list[_Dept] = []

@@ -36,7 +36,7 @@ def _progress_printer() -> Any:
 def gather_web(
     urls: list[str], args: argparse.Namespace, out: Path, failures: list[Failure], summary: Any
 ) -> list[RawDocument]:
-    from pipeline.fetch import FetchConfig, Fetcher, StoreLocked, iter_store
+    from pipeline.fetch import FetchConfig, Fetcher, FetchError, StoreLocked, iter_store
 
     raws: list[RawDocument] = []
     if args.from_store:
@@ -56,7 +56,11 @@ def gather_web(
     with fetcher:
         targets = list(urls)
         for listing in args.listing:
-            found = fetcher.discover(listing, pages=args.pages, since=args.since)
+            try:
+                found = fetcher.discover(listing, pages=args.pages, since=args.since)
+            except FetchError as exc:
+                failures.append(Failure(listing, "discover", f"listing unavailable: {exc}"))
+                continue
             if not found:
                 failures.append(Failure(listing, "discover", "no article links found on the listing"))
             targets.extend(found)

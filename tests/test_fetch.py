@@ -37,9 +37,7 @@ from pipeline.fetch.store import TEMP_PREFIX
 
 SITE = Path(__file__).parent / "fetchsite"
 REPO = Path(__file__).resolve().parent.parent
-CONTENT_TYPES: dict[str, str] = {
-    k: v for k, v in json.loads((SITE / "headers.json").read_text(encoding="utf-8")).items() if not k.startswith("_")
-}
+CONTENT_TYPES: dict[str, str] = {k: v for k, v in json.loads((SITE / "headers.json").read_text(encoding="utf-8")).items() if not k.startswith("_")}
 BIG_CHUNK = b"<p>" + b"x" * (256 * 1024 - 8) + b"</p>\n"
 BIG_CHUNKS = 200  # 50 MB in all, far beyond any limit the tests set
 
@@ -367,9 +365,7 @@ def test_sitemap_and_feeds_are_listings(fast_site: Site, tmp_path: Path) -> None
         (site.url(ARTICLES[0]), "2021-11-12"),
         (site.url(ARTICLES[3]), "2021-09-15"),
     ]
-    assert [(link.url, link.title) for link in from_rss] == [
-        (site.url(ARTICLES[0]), "关于印发《示例市2021年工作要点》的通知")
-    ]
+    assert [(link.url, link.title) for link in from_rss] == [(site.url(ARTICLES[0]), "关于印发《示例市2021年工作要点》的通知")]
     assert from_atom == [site.url(ARTICLES[2]), site.url(ARTICLES[4])]
     # The module-level helper works without a store.
     assert discover(site.url("/atom.xml"), config=config()) == from_atom
@@ -555,34 +551,42 @@ def test_per_host_and_global_limits(fast_site: Site, tmp_path: Path) -> None:
 # -- incremental runs -------------------------------------------------------
 
 
+def run_listing(site: Site, out: Path, **knobs: object) -> tuple[list[str], dict[str, FetchOutcome], int]:
+    """One scheduled run: discover from the listing, fetch; returns urls, outcomes and the log mark before it."""
+    mark = len(site.log)
+    with Fetcher(config(**knobs), out) as fetcher:
+        urls = fetcher.discover(site.url("/list/index.html"))
+        outcomes = by_url(fetcher.fetch_many(urls))
+    return urls, outcomes, mark
+
+
 def test_second_run_is_conditional_or_silent(fast_site: Site, tmp_path: Path) -> None:
     site = fast_site
-    urls = [site.url(p) for p in ARTICLES[:3]]
-    with Fetcher(config(), tmp_path) as fetcher:
-        first = by_url(fetcher.fetch_many(urls))
-    assert {o.status for o in first.values()} == {"fetched"}
+    urls, first, _ = run_listing(site, tmp_path)
+    assert [o.status for o in first.values()].count("fetched") == 6
+    # Listing pages are kept for conditional re-discovery but are not documents.
+    assert sorted(raw.source for raw in iter_store(tmp_path)) == sorted(site.url(p) for p in ARTICLES)
 
-    mark = len(site.log)
-    with Fetcher(config(), tmp_path) as fetcher:
-        cached = by_url(fetcher.fetch_many(urls))
-    assert {o.status for o in cached.values()} == {"cached"}
-    assert len(site.log) == mark, "a plain re-run sent requests"
-    assert all(o.raw is not None and o.raw.content == first[u].raw.content for u, o in cached.items())  # type: ignore[union-attr]
+    again, cached, mark = run_listing(site, tmp_path)
+    assert again == urls
+    assert {u: o.status for u, o in cached.items() if o.status != "robots_disallowed"} == dict.fromkeys((site.url(p) for p in ARTICLES), "cached")
+    listing_requests = [r for r in site.log[mark:] if r.bare_path != "/robots.txt"]
+    assert sorted(r.bare_path for r in listing_requests) == ["/list/index.html", "/list/index_1.html", "/list/index_2.html"]
+    assert all(r.status == 304 and "If-None-Match" in r.headers for r in listing_requests)
+    for url, outcome in cached.items():
+        assert outcome.raw == first[url].raw
 
-    with Fetcher(config(refresh=True), tmp_path) as fetcher:
-        refreshed = by_url(fetcher.fetch_many(urls))
-        summary = fetcher.summary
-    assert {o.status for o in refreshed.values()} == {"not_modified"}
-    assert summary.not_modified == 3 and summary.fetched == 0
-    articles = [r for r in site.log[mark:] if r.bare_path != "/robots.txt"]
-    assert len(articles) == 3
-    for req in articles:
+    _, refreshed, mark = run_listing(site, tmp_path, refresh=True)
+    assert {u: o.status for u, o in refreshed.items() if o.status != "robots_disallowed"} == dict.fromkeys((site.url(p) for p in ARTICLES), "not_modified")
+    requests = [r for r in site.log[mark:] if r.bare_path != "/robots.txt"]
+    assert len(requests) == 3 + 6  # listing pages and articles, every one conditional
+    for req in requests:
         assert req.status == 304
         assert req.headers.get("If-None-Match", "").startswith('"')
         assert "GMT" in req.headers.get("If-Modified-Since", "")
     for url, outcome in refreshed.items():
-        assert outcome.raw is not None and outcome.sha256 == first[url].sha256
-        assert outcome.raw.fetched_at == first[url].raw.fetched_at  # type: ignore[union-attr]
+        if outcome.status == "not_modified":
+            assert outcome.raw == first[url].raw and outcome.sha256 == first[url].sha256
 
 
 def test_refresh_replaces_changed_bytes_and_keeps_them_on_failure(fast_site: Site, tmp_path: Path) -> None:
@@ -646,9 +650,7 @@ def test_killed_run_resumes_without_refetching(fast_site: Site, tmp_path: Path) 
     urls = [site.url(p) for p in paths]
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", RUNNER, str(out), *urls], cwd=REPO, env=env, stdout=subprocess.PIPE, text=True
-    )
+    proc = subprocess.Popen([sys.executable, "-c", RUNNER, str(out), *urls], cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
     lines: queue.Queue[str] = queue.Queue()
     assert proc.stdout is not None
     stdout = proc.stdout

@@ -116,15 +116,18 @@ TEMPLATES = [
     ("安徽省发展和改革委员会", CENTRAL, "安徽省发展和改革委员会", "provincial", "government"),
     ("中共合肥市委宣传部", CENTRAL, "中共合肥市委宣传部", "municipal", "party"),
     ("合肥市肥西县财政局", CENTRAL, "肥西县财政局", "county", "government"),
+    # county-level divisions by their own name: a city's plan lists its counties and districts
+    ("晋江市", "泉州市人民政府办公室", "晋江市人民政府", "county", "government"),
+    ("荷塘区人民政府", "株洲市人民政府办公室", "株洲市荷塘区人民政府", "county", "government"),
+    ("县卫健局", "平江县人民政府办公室", "平江县卫生健康局", "county", "government"),
+    ("市发展改革局", "江门市人民政府办公室", "江门市发展和改革局", "municipal", "government"),
     # province-specific bodies in units.csv, printed with 省 only
     ("省引江济淮集团", ANHUI, "安徽省引江济淮集团有限公司", "provincial", "soe"),
 ]
 
 
 @pytest.mark.parametrize("unit,issuer,canonical,level,kind", TEMPLATES, ids=[f"{c[0]}@{c[1]}" for c in TEMPLATES])
-def test_templates_under_issuer_regions(
-    units: UnitRules, unit: str, issuer: str, canonical: str, level: str, kind: str
-) -> None:
+def test_templates_under_issuer_regions(units: UnitRules, unit: str, issuer: str, canonical: str, level: str, kind: str) -> None:
     _check(units, unit, issuer, "2021-11-12", (canonical, level, kind))
 
 
@@ -166,20 +169,20 @@ BRANCHES = [
     ("省通信管理局", GUANGDONG, "2021", "广东省通信管理局", "provincial", "工业和信息化部"),
     ("省税务局", ANHUI, "2021", "国家税务总局安徽省税务局", "provincial", "国家税务总局"),
     ("省气象局", ANHUI, "2021", "安徽省气象局", "provincial", "中国气象局"),
+    ("江门金融监管分局", "江门市人民政府", "2024", "国家金融监督管理总局江门监管分局", "municipal", "国家金融监督管理总局"),
+    ("人行成都分行", "成都市商务局", "2022", "中国人民银行成都分行", "provincial", ""),
 ]
 
 
 @pytest.mark.parametrize("unit,issuer,date,canonical,level,parent", BRANCHES, ids=[f"{c[0]}@{c[1]}" for c in BRANCHES])
-def test_local_branches_of_central_bodies(
-    units: UnitRules, unit: str, issuer: str, date: str, canonical: str, level: str, parent: str
-) -> None:
+def test_local_branches_of_central_bodies(units: UnitRules, unit: str, issuer: str, date: str, canonical: str, level: str, parent: str) -> None:
     info = units.resolve(unit, region=units.region_of(issuer), date=date)
     assert info is not None
     assert (info.canonical, info.level, info.kind, info.parent) == (canonical, level, "government", parent)
 
 
 COLLECTIVE = ["各市", "各县（市、区）政府", "各县(市、区)政府", "相关市", "各成员单位", "省有关部门", "省直有关单位",
-              "市县政府", "地方各级人民政府", "领导小组成员单位"]  # fmt: skip
+              "市县政府", "地方各级人民政府", "领导小组成员单位", "国务院各部门"]  # fmt: skip
 
 
 @pytest.mark.parametrize("unit", COLLECTIVE)
@@ -202,6 +205,8 @@ UNKNOWN = [
     ("市发展改革委", ANHUI),  # 市X in a provincial plan: which city?
     ("县财政局", HANGZHOU),
     ("高新区财政局", HANGZHOU),  # a development zone is not a county
+    ("全市", HANGZHOU),  # a place, not a body
+    ("主城区", HANGZHOU),
     ("", ANHUI),
 ]
 

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from lxml.html import HtmlElement
 
-from pipeline.extract.body import extract_body
+from pipeline.extract.body import Body, extract_body
 from pipeline.extract.config import ExtractRules, load_extract_rules
 from pipeline.extract.decode import decode_html
 from pipeline.extract.dom import (
@@ -32,11 +32,11 @@ from pipeline.extract.dom import (
     tag_of,
 )
 from pipeline.extract.metadata import (
-    Metadata,
     attachments,
     base_url,
     body_fallbacks,
     disclosure_values,
+    from_meta,
     header_lines,
     info_values,
     is_attachment_href,
@@ -45,7 +45,6 @@ from pipeline.extract.metadata import (
     normalise_dates,
     title_from_tag,
     url_date,
-    from_meta,
 )
 from pipeline.records import Page
 
@@ -89,7 +88,22 @@ def _page_element(root: HtmlElement) -> HtmlElement:
     return body if body is not None else root
 
 
-def _metadata(head: dict[str, dict[str, str]], disclosure: dict[str, str], info: dict[str, str], fallbacks: dict[str, str]) -> dict[str, str]:
+def _info(page: HtmlElement, order: dict[HtmlElement, int], body: Body, title: str, rules: ExtractRules) -> dict[str, str]:
+    """Fields from the info lines between the title and the body, or at the body's edges.
+
+    The page outside the body is rendered once more (the body's own lines
+    are already there); that is where a title and its info line sit.
+    """
+    root = body.roots[0]
+    outside = render(page, RenderOptions(order=order, skip=frozenset([root])))
+    start, end = order.get(root, 0), last_descendant_order(root, order)
+    header, edges = header_lines(outside + body.raw_lines, title, start, end, rules.edge_lines)
+    return info_values(header, edges, rules)
+
+
+def _metadata(
+    head: dict[str, dict[str, str]], disclosure: dict[str, str], info: dict[str, str], fallbacks: dict[str, str]
+) -> dict[str, str]:
     """All sources merged in the order of trust, each source's dates normalised first."""
     return merge_in_order(
         normalise_dates(head["government"]),
@@ -129,28 +143,27 @@ def extract_page(
     stats = measure(page, lambda href: is_attachment_href(href, rules.attachment_extensions))
     order = document_order(page)
     disclosure = disclosure_values(page, rules, stats)
-    title = head["government"].get("title") or disclosure.get("title") or head["other"].get("title") or tag_title
+    titled = [source["title"] for source in (head["government"], disclosure, head["other"]) if source.get("title")]
+    title = titled[0] if titled else tag_title
 
     body = extract_body(page, rules, stats, order, title)
     body_text = [line.text for line in body.lines]
-    page_lines = render(page, RenderOptions(order=order))
-    start = order.get(body.roots[0], 0)
-    header, edges = header_lines(page_lines, title, start, last_descendant_order(body.roots[0], order), rules.edge_lines)
-    info = info_values(header, edges, rules)
-    fields = _metadata(head, disclosure, info, {**body_fallbacks(body_text, rules), "publish_date": url_date(base or source)})
-
-    meta = Metadata(**{k: v for k, v in fields.items() if k in Metadata.__dataclass_fields__ and k != "attachments"})
-    meta.title = title or meta.title
+    fields = _metadata(
+        head,
+        disclosure,
+        _info(page, order, body, title, rules),
+        {**body_fallbacks(body_text, rules), "publish_date": url_date(base or source)},
+    )
     files = attachments(body.roots, base, rules)
     if not body_text and not files:
         warnings.append("no body text found")
     return Page(
-        title=meta.title,
-        publish_date=meta.publish_date,
-        issuer=meta.issuer,
-        doc_number=meta.doc_number,
-        written_date=meta.written_date,
-        site_name=meta.site_name,
+        title=title or fields.get("title", ""),
+        publish_date=fields.get("publish_date", ""),
+        issuer=fields.get("issuer", ""),
+        doc_number=fields.get("doc_number", ""),
+        written_date=fields.get("written_date", ""),
+        site_name=fields.get("site_name", ""),
         encoding=decoded.encoding,
         body="\n".join(body_text),
         attachments=files,

@@ -46,6 +46,7 @@ class Body:
     """The body as found: its lines, its tables, and the elements it was read from."""
 
     lines: list[Line] = field(default_factory=list)
+    raw_lines: list[Line] = field(default_factory=list)  # before boilerplate removal: info lines live there
     tables: list[list[list[str]]] = field(default_factory=list)
     roots: list[HtmlElement] = field(default_factory=list)
     method: str = ""
@@ -146,7 +147,9 @@ def prune_set(roots: list[HtmlElement], rules: ExtractRules, stats: dict[HtmlEle
     return frozenset(el for el in skip if not any(a in skip for a in el.iterancestors()))
 
 
-def attachment_blocks_after(root: HtmlElement, rules: ExtractRules, stats: dict[HtmlElement, Stats]) -> list[HtmlElement]:
+def attachment_blocks_after(
+    root: HtmlElement, rules: ExtractRules, stats: dict[HtmlElement, Stats]
+) -> list[HtmlElement]:
     """Attachment blocks a CMS puts just after the body container, outside it.
 
     TRS and many templates render 附件：<a>…</a> in a sibling of the editor's
@@ -212,8 +215,9 @@ def extract_body(
         order=order,
         line_start_label=rules.line_start_label,
         line_end_punctuation=rules.line_end_punctuation,
+        line_open_punctuation=rules.line_open_punctuation,
         data_tables=data_tables,
         table_grids=grids,
     )
     lines = [line for r in roots for line in render(r, opts)]
-    return Body(clean_lines(lines, title, rules), grids, roots, method)
+    return Body(clean_lines(lines, title, rules), lines, grids, roots, method)

@@ -56,6 +56,7 @@ class ExtractRules:
     attachment_extensions: frozenset[str] = frozenset()
     line_start_label: re.Pattern[str] = re.compile(r"(?!)")
     line_end_punctuation: str = "。；：！？"
+    line_open_punctuation: str = "，、"
     doc_number: re.Pattern[str] = re.compile(r"(?!)")
     generic_link_names: frozenset[str] = frozenset()
 
@@ -126,22 +127,38 @@ def _int(sections: dict[str, list[tuple[int, Any]]], name: str, path: Path) -> i
     return value
 
 
+def _string_section(sections: dict[str, list[tuple[int, Any]]], name: str, path: Path) -> list[str]:
+    """A section that is a list of non-empty strings."""
+    entries = sections.get(name, [])
+    if not entries:
+        raise RulesError(path, None, f"missing section {name!r}")
+    for line, value in entries:
+        if not isinstance(value, str) or not value:
+            raise RulesError(path, line, f"{name} entries must be non-empty strings")
+    return [str(value) for _, value in entries]
+
+
+def _nonempty_string(sections: dict[str, list[tuple[int, Any]]], name: str, path: Path) -> str:
+    line, value = _scalar(sections, name, path)
+    if not isinstance(value, str) or not value:
+        raise RulesError(path, line, f"{name} must be a non-empty string")
+    return value
+
+
+def _pattern(sections: dict[str, list[tuple[int, Any]]], name: str, path: Path) -> re.Pattern[str]:
+    line, value = _scalar(sections, name, path)
+    return compile_regex(value, path, line)
+
+
 def load_extract_rules(rules_dir: Path) -> ExtractRules:
     """Load rules_dir/extract.yaml; every problem raises RulesError with file and line."""
     path = Path(rules_dir) / "extract.yaml"
     sections = yaml_sections(path)
-    words = [(line, w) for line, w in sections.get("drop_class_words", []) if isinstance(w, str)]
-    if len(words) != len(sections.get("drop_class_words", [])):
-        raise RulesError(path, None, "drop_class_words must be a list of strings")
-    end_line, end_punct = _scalar(sections, "line_end_punctuation", path)
-    if not isinstance(end_punct, str) or not end_punct:
-        raise RulesError(path, end_line, "line_end_punctuation must be a non-empty string")
-    label_line, label = _scalar(sections, "line_start_label", path)
-    number_line, number = _scalar(sections, "doc_number", path)
+    end_punct = _nonempty_string(sections, "line_end_punctuation", path)
     return ExtractRules(
         containers=[selector_xpath(text, path, line) for line, text in sections.get("containers", [])],
-        drop_tags=frozenset(_strings([t for _, t in sections.get("drop_tags", [])], path, _scalar(sections, "drop_tags", path)[0], "drop_tags")),
-        drop_class_words=frozenset(w.lower() for _, w in words),
+        drop_tags=frozenset(t.lower() for t in _string_section(sections, "drop_tags", path)),
+        drop_class_words=frozenset(w.lower() for w in _string_section(sections, "drop_class_words", path)),
         boilerplate=_boilerplate(sections.get("boilerplate_lines", []), path),
         boilerplate_max_chars=_int(sections, "boilerplate_max_chars", path),
         edge_lines=_int(sections, "edge_lines", path),
@@ -150,9 +167,12 @@ def load_extract_rules(rules_dir: Path) -> ExtractRules:
         info_labels=_field_lists(sections.get("info_labels", []), "labels", path),
         other_meta=_field_lists(sections.get("other_meta", []), "names", path),
         title_separators=[compile_regex(p, path, line) for line, p in sections.get("title_separators", [])],
-        attachment_extensions=frozenset(e.lower().lstrip(".") for e in _strings([e for _, e in sections.get("attachment_extensions", [])], path, _scalar(sections, "attachment_extensions", path)[0], "attachment_extensions")),
-        line_start_label=compile_regex(label, path, label_line),
+        attachment_extensions=frozenset(
+            e.lower().lstrip(".") for e in _string_section(sections, "attachment_extensions", path)
+        ),
+        line_start_label=_pattern(sections, "line_start_label", path),
         line_end_punctuation=end_punct,
-        doc_number=compile_regex(number, path, number_line),
-        generic_link_names=frozenset(str(n) for _, n in sections.get("generic_link_names", [])),
+        line_open_punctuation=_nonempty_string(sections, "line_open_punctuation", path),
+        doc_number=_pattern(sections, "doc_number", path),
+        generic_link_names=frozenset(_string_section(sections, "generic_link_names", path)),
     )

@@ -62,9 +62,7 @@ def _chinese_small_number(text: str) -> int | None:
             return _SMALL[text]
         if len(text) == 2 and all(ch in _SMALL or ch in "〇○零" for ch in text):
             # 二〇 style positional writing of a day (rare, but seen on signatures)
-            tens = _SMALL.get(text[0], 0)
-            ones = _SMALL.get(text[1], 0)
-            return tens * 10 + ones
+            return _SMALL.get(text[0], 0) * 10 + _SMALL.get(text[1], 0)
         return None
     tens_part, _, ones_part = text.partition("十")
     if "十" in ones_part:

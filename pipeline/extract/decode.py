@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from charset_normalizer import from_bytes
 
 # Declared names that mean "some GB encoding": decode all of them as GB18030.
-_GB_FAMILY = {"gb2312", "gbk", "gb18030", "x-gbk", "gb_2312-80", "gb_2312", "cp936", "ms936", "csgb2312", "euc-cn", "hz-gb-2312"}
+_GB_FAMILY = {
+    "gb2312", "gbk", "gb18030", "x-gbk", "gb_2312-80", "gb_2312", "cp936", "ms936", "csgb2312", "euc-cn",
+}  # fmt: skip
 # Single-byte Western declarations: on a Chinese page with non-ASCII bytes they are never right.
 _WESTERN = {codecs.lookup(name).name for name in ("iso-8859-1", "windows-1252", "us-ascii")}
 _UTF8 = {"utf-8", "utf8", "utf_8", "unicode-1-1-utf-8"}
@@ -31,7 +33,11 @@ _META_CHARSET = re.compile(
     rb"""|<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:\-]+)""",
     re.IGNORECASE,
 )
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig", "utf-8"), (codecs.BOM_UTF16_LE, "utf-16", "utf-16"), (codecs.BOM_UTF16_BE, "utf-16", "utf-16"))
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig", "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16", "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16", "utf-16"),
+)
 
 
 @dataclass
@@ -105,7 +111,7 @@ def _detect(raw: bytes) -> list[str]:
     if "gb18030" in proposals:
         proposals.remove("gb18030")
         proposals.insert(0, "gb18030")
-    return proposals + ["gb18030", "utf-8"]
+    return [*proposals, "gb18030", "utf-8"]
 
 
 def _candidates(raw: bytes, http_charset: str | None, warnings: list[str]) -> list[tuple[str, str]]:
@@ -133,7 +139,9 @@ def _last_resort(raw: bytes, warnings: list[str]) -> Decoded:
         bad = text.count("\ufffd")
         if best_bad < 0 or bad < best_bad:
             best_text, best_enc, best_bad = text, encoding, bad
-    warnings.append(f"bytes not valid in any candidate encoding; {best_bad} undecodable sequence(s) dropped (read as {best_enc})")
+    warnings.append(
+        f"bytes not valid in any candidate encoding; {best_bad} undecodable sequence(s) dropped (read as {best_enc})"
+    )
     return Decoded(best_text.replace("\ufffd", ""), best_enc, warnings)
 
 

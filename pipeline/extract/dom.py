@@ -34,6 +34,8 @@ _EDGE_JUNK = " \t\r\n\f\u00a0\u3000\u2002\u2003\u2009\u200b\u200c\u200d\u2060\uf
 _INDENT = ("\u3000", "\u00a0", "\u2002", "\u2003")
 _TAG = re.compile(r"<(/?)([A-Za-z][\w:-]*)[^>]*?(/?)>")
 _MAX_DEPTH = 1000
+_CAMEL = re.compile(r"([a-z])([A-Z])")
+_NON_WORD = re.compile(r"[^A-Za-z0-9]+")
 _MAX_SPAN = 200
 
 
@@ -123,9 +125,11 @@ def tag_of(el: HtmlElement) -> str:
 
 def class_words(el: HtmlElement) -> set[str]:
     """Words of the class and id attributes: split on - _ space and camelCase, lower-cased."""
-    raw = f"{el.get('class', '')} {el.get('id', '')}"
-    raw = re.sub(r"([a-z])([A-Z])", r"\1 \2", raw)
-    return {w for w in re.split(r"[^A-Za-z0-9]+", raw.lower()) if w}
+    cls, ident = el.get("class"), el.get("id")
+    if not cls and not ident:
+        return set()
+    raw = _CAMEL.sub(r"\1 \2", f"{cls or ''} {ident or ''}")
+    return {w for w in _NON_WORD.split(raw.lower()) if w}
 
 
 def remove_elements(root: HtmlElement, drop: Callable[[HtmlElement], bool]) -> None:
@@ -208,6 +212,7 @@ class RenderOptions:
     order: dict[HtmlElement, int] = field(default_factory=dict)
     line_start_label: re.Pattern[str] = re.compile(r"(?!)")
     line_end_punctuation: str = "。；：！？"
+    line_open_punctuation: str = "，、"
     data_tables: set[HtmlElement] | None = None  # filled with the data tables met, in order
     table_grids: list[list[list[str]]] | None = None
 
@@ -224,8 +229,9 @@ def _continues(prev: str, nxt: str, indented: bool, opts: RenderOptions) -> bool
 
     It does when it is not indented, does not start with a numbering label,
     and the previous line neither ends a sentence or parenthetical nor is a
-    heading: the structure stage must see each numbered item start a line,
-    and must not see one item cut in two.
+    heading (a line ending in 、 or ， is no heading): the structure stage
+    must see each numbered item start a line, and must not see one item cut
+    in two.
     """
     if indented or not prev or not nxt:
         return False
@@ -233,6 +239,8 @@ def _continues(prev: str, nxt: str, indented: bool, opts: RenderOptions) -> bool
         return False
     if prev[-1] in opts.line_end_punctuation:
         return False
+    if prev[-1] in opts.line_open_punctuation:
+        return True
     return not _is_heading_like(prev, opts.line_start_label)
 
 
@@ -370,7 +378,8 @@ def render(root: HtmlElement, opts: RenderOptions) -> list[Line]:
     out: list[Line] = []
     segments: list[str] = []
     fragments: list[str] = []
-    current = [opts.order.get(root, 0), tag_of(root)]
+    current_order = [opts.order.get(root, 0)]
+    current_tag = [tag_of(root)]
 
     def flush_segment() -> None:
         segments.append("".join(fragments))
@@ -379,9 +388,9 @@ def render(root: HtmlElement, opts: RenderOptions) -> list[Line]:
     def flush_block(next_order: int, next_tag: str) -> None:
         flush_segment()
         for text in merge_segments(segments, opts):
-            out.append(Line(text, int(current[0]), str(current[1])))
+            out.append(Line(text, current_order[0], current_tag[0]))
         segments.clear()
-        current[0], current[1] = next_order, next_tag
+        current_order[0], current_tag[0] = next_order, next_tag
 
     stack: list[tuple[str, object]] = [("open", root)]
     while stack:

@@ -37,6 +37,7 @@ _URL_DATE = re.compile(r"(?:/t|/|_)((?:19|20)\d\d)[-/]?([01]\d)[-/]?([0-3]\d)(?:
 _TIME = re.compile(r"\d{1,2}:\d{2}")
 _HEADER_LINES = 8  # lines before the body searched when the title is not found on the page
 _SHORT_LINE = 80
+_DATE_LINE_MAX = 24  # 二〇二一年十二月三十一日 with spaces around it
 _DISCLOSURE_MAX_CHARS = 1500  # a 信息公开 table is short; a page section holding one is not it
 _DISCLOSURE_MIN_LABELS = 3
 
@@ -115,7 +116,7 @@ def disclosure_values(page: HtmlElement, rules: ExtractRules, stats: dict[HtmlEl
     for el in page.iter("table", "ul", "dl", "div"):
         if el in stats and stats[el].chars <= _DISCLOSURE_MAX_CHARS:
             text = compact(el.text_content())
-            if sum(1 for label in field_labels + ["索引号"] if label in text) >= _DISCLOSURE_MIN_LABELS:
+            if sum(1 for label in [*field_labels, "索引号"] if label in text) >= _DISCLOSURE_MIN_LABELS:
                 candidates.append(el)
     chosen = set(candidates)
     innermost = [el for el in candidates if not any(d in chosen for d in el.iterdescendants())]
@@ -171,7 +172,12 @@ def _headings(page: HtmlElement) -> list[str]:
 
 
 def title_from_tag(page: HtmlElement, rules: ExtractRules) -> tuple[str, str]:
-    """(title, site) from <title>: the heading the <title> starts with, else its first piece; the site is its last piece."""
+    """(title, site) from <title>.
+
+    The title is the page heading that <title> starts with (so a title that
+    itself holds a separator survives), else its first piece; the site is the
+    last piece.
+    """
     title_el = next(iter(page.iter("title")), None)
     raw = clean_inline(title_el.text_content()) if title_el is not None else ""
     if not raw:
@@ -202,7 +208,9 @@ def _title_index(lines: list[Line], title: str, before: int) -> int:
     return hit
 
 
-def header_lines(lines: list[Line], title: str, body_start: int, body_end: int, edge: int) -> tuple[list[Line], list[Line]]:
+def header_lines(
+    lines: list[Line], title: str, body_start: int, body_end: int, edge: int
+) -> tuple[list[Line], list[Line]]:
     """(lines between the title and the body, lines at the body's edges).
 
     These are where a page prints this document's own info line; sidebars
@@ -310,7 +318,7 @@ def body_fallbacks(lines: list[str], rules: ExtractRules) -> dict[str, str]:
             out["doc_number"] = text.strip()
             break
     for text in lines:
-        if is_date_line(text):
+        if len(text) <= _DATE_LINE_MAX and is_date_line(text):
             out["written_date"] = parse_date(text)
             break
     return out

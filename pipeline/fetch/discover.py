@@ -56,9 +56,7 @@ _PAGE_QUERY_KEYS = {"page", "pageno", "pagenum", "pageindex", "curpage", "p", "p
 _INDEX_PAGE_RE = re.compile(r"/(?P<prefix>index|default|list)_(?P<n>\d+)\.(?P<ext>s?html?)$")
 _NEXT_TEXTS = ("下一页", "下页", "后一页", "next", "›", "»", ">")
 
-_CREATE_PAGE_RE = re.compile(
-    r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]"
-)
+_CREATE_PAGE_RE = re.compile(r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]")
 _COUNT_PAGE_RE = re.compile(r"\bvar\s+countPage\s*=\s*['\"]?(\d+)")
 _PREFIX_RE = re.compile(r"\bvar\s+(?:prefix|pagePrefix)\s*=\s*['\"]([\w-]+)['\"]")
 _SUFFIX_RE = re.compile(r"\bvar\s+(?:suffix|pageSuffix|pageExt)\s*=\s*['\"]\.?(\w+)['\"]")
@@ -85,6 +83,19 @@ class ListingPage:
     links: list[ArticleLink] = field(default_factory=list)
     pages: list[str] = field(default_factory=list)  # pagination (or child sitemaps), in page order
     newest_first: bool = True  # listings and feeds are; sitemaps are in no order, so `since` cannot stop a walk
+
+
+@dataclass(frozen=True)
+class PageBytes:
+    """A listing page as fetched (or as stored, after a 304)."""
+
+    content: bytes
+    final_url: str
+    charset: str | None = None
+    content_type: str = ""
+
+
+PageGetter = Callable[[str], PageBytes]
 
 
 @dataclass
@@ -409,13 +420,26 @@ def parse_listing(content: bytes, base_url: str, charset: str | None = None, con
 _LISTING_TYPES = ("text/plain", "application/x-gzip", "application/gzip")
 
 
-def _accept_listing(media: str) -> str | None:
+def accept_listing(media: str) -> str | None:
+    """The media types a listing may have: HTML, XML feeds and sitemaps (maybe gzipped)."""
     if not media or "html" in media or "xml" in media or media in _LISTING_TYPES:
         return None
     return f"not a listing: {media}"
 
 
 # -- crawling --------------------------------------------------------------
+
+
+def plain_getter(client: PoliteClient) -> PageGetter:
+    """Fetch listing pages with no store: every request unconditional."""
+
+    def get(url: str) -> PageBytes:
+        resp = client.get(url, accept=accept_listing)
+        if resp.status_code != 200:
+            raise FetchError(f"HTTP {resp.status_code}", status_code=resp.status_code, final_url=resp.final_url)
+        return PageBytes(resp.content, resp.final_url, resp.charset, resp.content_type)
+
+    return get
 
 
 def _parse_since(since: date | str | None) -> str:
@@ -436,6 +460,7 @@ def crawl_listing(
     since: date | str | None = None,
     *,
     on_page: Callable[[str, int], None] | None = None,
+    get_page: PageGetter | None = None,
 ) -> DiscoveryResult:
     """Walk a listing and its pagination (at most `pages` pages), collecting article links.
 
@@ -444,7 +469,10 @@ def crawl_listing(
     Listings run newest first, so a page whose dated links are all older than
     `since` ends the walk. A failure on the first page raises FetchError;
     later pages' failures are collected in `errors` and the walk goes on.
+    `get_page` fetches one page (default: plainly through `client`); the
+    Fetcher passes one that makes the request conditional on a stored copy.
     """
+    get = get_page or plain_getter(client)
     limit = client.config.max_listing_pages if pages is None else pages
     cutoff = _parse_since(since)
     result = DiscoveryResult()
@@ -461,9 +489,7 @@ def crawl_listing(
         first = result.pages_fetched == 0
         result.pages_fetched += 1
         try:
-            resp = client.get(url, accept=_accept_listing)
-            if resp.status_code != 200:
-                raise FetchError(f"HTTP {resp.status_code}", status_code=resp.status_code, final_url=resp.final_url)
+            resp = get(url)
         except FetchError as exc:
             if first:
                 raise

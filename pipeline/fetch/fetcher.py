@@ -32,7 +32,7 @@ import httpx
 
 from ..records import RawDocument
 from .config import FetchConfig
-from .discover import DiscoveryResult, crawl_listing
+from .discover import DiscoveryResult, PageBytes, accept_listing, crawl_listing
 from .http import FetchError, PoliteClient, RobotsDisallowed, clean_url, host_key
 from .store import ManifestRow, Store
 
@@ -192,9 +192,7 @@ class Fetcher:
 
     # -- discovery ---------------------------------------------------------
 
-    def discover_links(
-        self, listing_url: str, pages: int | None = None, since: date | str | None = None
-    ) -> DiscoveryResult:
+    def discover_links(self, listing_url: str, pages: int | None = None, since: date | str | None = None) -> DiscoveryResult:
         """Article links (with titles and listing dates) of a listing, sitemap or feed."""
         bound = self.config.max_listing_pages if pages is None else pages
 
@@ -202,7 +200,51 @@ class Fetcher:
             if self.progress is not None:
                 self.progress(FetchProgress("listing", done, bound, url))
 
-        return crawl_listing(self.client, listing_url, pages, since, on_page=on_page)
+        return crawl_listing(self.client, listing_url, pages, since, on_page=on_page, get_page=self._get_listing_page)
+
+    def _get_listing_page(self, url: str) -> PageBytes:
+        """Fetch a listing page, conditionally when a copy is stored, so a re-run costs a 304.
+
+        Listing pages are kept in the store as kind "listing" (iter_store
+        skips them); a URL already stored as a document is left alone.
+        """
+        row = self.store.get(url)
+        stored = row if row is not None and row.kind == "listing" and row.sha256 else None
+        if stored is not None and stored.sha256 is not None and not self.store.has_blob(stored.sha256):
+            stored = None
+        headers: dict[str, str] = {}
+        if stored is not None:
+            if stored.etag:
+                headers["If-None-Match"] = stored.etag
+            if stored.last_modified:
+                headers["If-Modified-Since"] = stored.last_modified
+        resp = self.client.get(url, headers=headers, accept=accept_listing)
+        now = utc_now()
+        if resp.status_code == 304 and stored is not None and stored.sha256 is not None:
+            self.store.put(replace(stored, status="not_modified", http_status=304, checked_at=now, error="", attempts=resp.attempts))
+            return PageBytes(self.store.read_blob(stored.sha256), stored.final_url, stored.encoding, stored.content_type)
+        if resp.status_code != 200:
+            raise FetchError(f"HTTP {resp.status_code}", status_code=resp.status_code, final_url=resp.final_url)
+        if row is None or row.kind == "listing":
+            digest = self.store.put_blob(resp.content)
+            self.store.put(
+                ManifestRow(
+                    url=url,
+                    final_url=resp.final_url,
+                    status="fetched",
+                    http_status=200,
+                    fetched_at=now,
+                    checked_at=now,
+                    etag=resp.etag,
+                    last_modified=resp.last_modified,
+                    content_type=resp.content_type,
+                    encoding=resp.charset,
+                    sha256=digest,
+                    attempts=resp.attempts,
+                    kind="listing",
+                )
+            )
+        return PageBytes(resp.content, resp.final_url, resp.charset, resp.content_type)
 
     def discover(self, listing_url: str, pages: int | None = None, since: date | str | None = None) -> list[str]:
         """Article URLs of a listing, in listing order; see `crawl_listing` for the rules."""
@@ -304,12 +346,12 @@ class Fetcher:
         except ValueError:
             return FetchOutcome(given, "failed", "invalid URL")
         row = self.store.get(url)
+        if row is not None and row.kind != "document":
+            row = None  # a listing page asked for as an article: fetch it afresh as a document
         stored = row if row is not None and row.sha256 and self.store.has_blob(row.sha256) else None
         previous = stored.sha256 if stored else None
         if stored is not None and not self.config.refresh:
-            return FetchOutcome(
-                url, "cached", "already stored", self._stored_raw(url, stored), previous, previous, stored.final_url
-            )
+            return FetchOutcome(url, "cached", "already stored", self._stored_raw(url, stored), previous, previous, stored.final_url)
 
         headers: dict[str, str] = {}
         if stored is not None:
@@ -322,26 +364,16 @@ class Fetcher:
         try:
             resp = self.client.get(url, headers=headers, accept=_accept_html)
         except RobotsDisallowed as exc:
-            self.store.put(
-                replace(base, status="robots_disallowed", checked_at=now, error=exc.reason, attempts=exc.attempts)
-            )
+            self.store.put(replace(base, status="robots_disallowed", checked_at=now, error=exc.reason, attempts=exc.attempts))
             return FetchOutcome(url, "robots_disallowed", exc.reason, None, previous, previous, exc.final_url)
         except FetchError as exc:
             if exc.reason != "cancelled":  # an interrupted run has learnt nothing about the URL
-                self.store.put(
-                    _failure_row(base, now, exc.reason, exc.attempts, exc.status_code, exc.final_url, exc.content_type)
-                )
-            return FetchOutcome(
-                url, "failed", exc.reason, None, previous, previous, exc.final_url, exc.status_code, exc.attempts
-            )
+                self.store.put(_failure_row(base, now, exc.reason, exc.attempts, exc.status_code, exc.final_url, exc.content_type))
+            return FetchOutcome(url, "failed", exc.reason, None, previous, previous, exc.final_url, exc.status_code, exc.attempts)
 
         def fail(reason: str) -> FetchOutcome:
-            self.store.put(
-                _failure_row(base, now, reason, resp.attempts, resp.status_code, resp.final_url, resp.content_type)
-            )
-            return FetchOutcome(
-                url, "failed", reason, None, previous, previous, resp.final_url, resp.status_code, resp.attempts
-            )
+            self.store.put(_failure_row(base, now, reason, resp.attempts, resp.status_code, resp.final_url, resp.content_type))
+            return FetchOutcome(url, "failed", reason, None, previous, previous, resp.final_url, resp.status_code, resp.attempts)
 
         if resp.status_code == 304:
             if stored is None:
@@ -399,9 +431,7 @@ class Fetcher:
             fetched_at=record.fetched_at,
         )
         if unchanged:
-            return FetchOutcome(
-                url, "not_modified", "same bytes", raw, digest, previous, resp.final_url, 200, resp.attempts
-            )
+            return FetchOutcome(url, "not_modified", "same bytes", raw, digest, previous, resp.final_url, 200, resp.attempts)
         return FetchOutcome(url, "fetched", "", raw, digest, previous, resp.final_url, 200, resp.attempts)
 
 
@@ -444,7 +474,7 @@ def iter_store(out_dir: str | Path) -> Iterator[RawDocument]:
     store = Store(out_dir, readonly=True)
     try:
         for row in store.rows():
-            if row.sha256 is None:
+            if row.sha256 is None or row.kind != "document":
                 continue
             try:
                 content = store.read_blob(row.sha256)

@@ -324,9 +324,7 @@ class PoliteClient:
             return RobotsRules.deny_all()
         if 200 <= resp.status_code < 300:
             text = (
-                resp.content.decode(resp.charset or "utf-8", errors="replace")
-                if _known_codec(resp.charset)
-                else resp.content.decode("utf-8", errors="replace")
+                resp.content.decode(resp.charset or "utf-8", errors="replace") if _known_codec(resp.charset) else resp.content.decode("utf-8", errors="replace")
             )
             return RobotsRules.parse(text, self.config.agent_name)
         if 400 <= resp.status_code < 500:
@@ -373,8 +371,7 @@ class PoliteClient:
                 rules = self.robots(current)
                 if rules.crawl_delay is not None and rules.crawl_delay > self.config.max_crawl_delay:
                     raise FetchError(
-                        f"robots.txt Crawl-delay {rules.crawl_delay:g} s exceeds limit of "
-                        f"{self.config.max_crawl_delay:g} s",
+                        f"robots.txt Crawl-delay {rules.crawl_delay:g} s exceeds limit of {self.config.max_crawl_delay:g} s",
                         final_url=current,
                         attempts=attempts,
                     )
@@ -505,9 +502,7 @@ class PoliteClient:
                         raise FetchError(refusal, status_code=status, content_type=media, charset=charset)
                     declared = resp.headers.get("content-length", "")
                     if declared.isdigit() and int(declared) > limit and not truncate:
-                        raise FetchError(
-                            f"too large: Content-Length over {limit} bytes", status_code=status, content_type=media
-                        )
+                        raise FetchError(f"too large: Content-Length over {limit} bytes", status_code=status, content_type=media)
                     for chunk in resp.iter_bytes():
                         body += chunk
                         if len(body) > limit:

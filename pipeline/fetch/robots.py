@@ -133,10 +133,6 @@ class RobotsRules:
         for rule in self.rules:
             if rule.regex.match(target) is None:
                 continue
-            if (
-                best is None
-                or len(rule.pattern) > len(best.pattern)
-                or (len(rule.pattern) == len(best.pattern) and rule.allow and not best.allow)
-            ):
+            if best is None or len(rule.pattern) > len(best.pattern) or (len(rule.pattern) == len(best.pattern) and rule.allow and not best.allow):
                 best = rule
         return best is None or best.allow

@@ -48,7 +48,8 @@ CREATE TABLE IF NOT EXISTS manifest (
     encoding      TEXT,                     -- charset from the Content-Type header
     sha256        TEXT,                     -- the latest good bytes, kept across later failures
     error         TEXT NOT NULL DEFAULT '',
-    attempts      INTEGER NOT NULL DEFAULT 0 -- HTTP requests in the latest fetch of this URL
+    attempts      INTEGER NOT NULL DEFAULT 0, -- HTTP requests in the latest fetch of this URL
+    kind          TEXT NOT NULL DEFAULT 'document' -- document | listing (kept for conditional re-discovery)
 )
 """
 
@@ -74,6 +75,7 @@ class ManifestRow:
     sha256: str | None = None
     error: str = ""
     attempts: int = 0
+    kind: str = "document"  # "listing" rows are listing pages, which iter_store does not yield
 
 
 _COLUMNS = tuple(f.name for f in fields(ManifestRow))
