@@ -24,7 +24,7 @@ from pipeline.records import DocumentResult, RawDocument
 from pipeline.rules import Rules, load_rules
 from pipeline.textnorm import compact
 
-FIELDS = ("items", "units_role", "units_etc", "targets_vuc", "targets_indicator", "metadata")
+FIELDS = ("items", "units_role", "units_etc", "units_clause", "targets_vuc", "targets_indicator", "metadata")
 META_FIELDS = ("title", "publish_date", "issuer", "doc_number")
 
 
@@ -117,6 +117,23 @@ def score_page(gold: dict[str, Any], page_gold: dict[str, Any], result: Document
     _set(report, "units_role", *_match(g_units, p_units))
     _set(report, "units_etc", *_match(g_etc, p_etc))
 
+    # clause and deadline, where the gold gives them (multi-clause items, 完成时限 lines, task tables)
+    g_clause, keyed = [], set()
+    for gi in gold_items:
+        for u in gi.get("units") or []:
+            if "clause" in u or "deadline" in u:
+                keyed.add((str(gi["path"]), compact(u["unit"])))
+                g_clause.append((str(gi["path"]), compact(u["unit"]), int(u.get("clause", 1)), compact(str(u.get("deadline", "") or ""))))
+    p_clause = [
+        (path_of[r.item_id], compact(r.unit), r.clause, compact(r.deadline))
+        for r in result.responsibilities
+        if (path_of[r.item_id], compact(r.unit)) in keyed
+    ]
+    _set(report, "units_clause", *_match(g_clause, p_clause))
+    collective = ("各", "相关", "有关", "其他", "市直", "省直", "县直")
+    named = [r for r in result.responsibilities if not compact(r.unit).startswith(collective)]
+    report.body["canonical"] = (sum(1 for r in named if r.unit_canonical), len(named))
+
     # targets: value+unit+comparator, then with the indicator
     g_vuc, p_vuc = [], []
     g_ind: list[tuple[Any, ...]] = []
@@ -168,7 +185,7 @@ def score_page(gold: dict[str, Any], page_gold: dict[str, Any], result: Document
         body = compact(result.body)
         must = body_gold.get("must_contain") or []
         must_not = body_gold.get("must_not_contain") or []
-        report.body = {
+        report.body |= {
             "kept": sum(1 for line in must if compact(line) in body),
             "must": len(must),
             "leaked": [line for line in must_not if compact(line) in body],
@@ -227,10 +244,16 @@ def totals(reports: list[PageReport]) -> dict[str, Score]:
 
 
 def body_totals(reports: list[PageReport]) -> dict[str, float]:
+    filled = sum(r.body.get("canonical", (0, 0))[0] for r in reports)
+    named = sum(r.body.get("canonical", (0, 0))[1] for r in reports)
     must = sum(r.body.get("must", 0) for r in reports)
     kept = sum(r.body.get("kept", 0) for r in reports)
     leaked = sum(len(r.body.get("leaked", [])) for r in reports)
-    return {"body_kept": kept / must if must else 1.0, "body_leaked": float(leaked)}
+    return {
+        "body_kept": kept / must if must else 1.0,
+        "body_leaked": float(leaked),
+        "canonical_filled": filled / named if named else 1.0,
+    }
 
 
 def figures(reports: list[PageReport]) -> dict[str, float]:
@@ -245,6 +268,7 @@ def format_report(reports: list[PageReport], details: bool = False) -> str:
         lines.append(f"{name:<20}{s.precision:>10.4f}{s.recall:>10.4f}{s.f1:>10.4f}{s.tp:>7}{s.fp:>6}{s.fn:>6}")
     b = body_totals(reports)
     lines.append(f"{'body lines kept':<20}{b['body_kept']:>10.4f}   boilerplate lines leaked: {int(b['body_leaked'])}")
+    lines.append(f"{'canonical names':<20}{b['canonical_filled']:>10.4f}   (share of named, non-collective units given a canonical name)")
     forms: dict[str, dict[str, Score]] = {}
     for r in reports:
         bucket = forms.setdefault(r.form or "-", {f: Score() for f in FIELDS})
@@ -260,7 +284,7 @@ def format_report(reports: list[PageReport], details: bool = False) -> str:
         n_bad = sum(len(m) + len(e) for m, e in problems.values())
         leaked = r.body.get("leaked", [])
         head = f"{r.page}: " + ("ERROR " + r.error if r.error else f"{n_bad} differences")
-        if leaked or (r.body and r.body["kept"] < r.body["must"]):
+        if leaked or (r.body.get("must") and r.body["kept"] < r.body["must"]):
             head += f"; body kept {r.body['kept']}/{r.body['must']}, leaked {len(leaked)}"
         lines.append(head)
         if details or n_bad <= 12:

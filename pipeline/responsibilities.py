@@ -190,13 +190,22 @@ class ResponsibilityParser:
             if self.has_role_word(content) or (is_trailing and self.looks_like_units(content)):
                 groups.append(Group(a, b))
         # labelled lines: 责任单位：… / 牵头单位：…；配合单位：…
+        # consecutive labelled lines (牵头单位：… / 配合单位：… / 完成时限：…) are one clause
+        labelled: list[Group] = []
+        previous_end = -2
         for m in re.finditer(r"(?:^|\n)([^\n]*)", norm):
             line = m.group(1)
             lm = self.label_re.match(line.strip())
             if lm:
                 offset = m.start(1) + (len(line) - len(line.lstrip()))
-                if not any(g.start <= offset < g.end for g in groups):
-                    groups.append(Group(offset, m.end(1), labelled=True))
+                if any(g.start <= offset < g.end for g in groups):
+                    continue
+                if labelled and previous_end + 1 == m.start(1):
+                    labelled[-1].end = m.end(1)
+                else:
+                    labelled.append(Group(offset, m.end(1), labelled=True))
+                previous_end = m.end(1)
+        groups.extend(labelled)
         groups.sort(key=lambda g: g.start)
         return groups, warnings
 
