@@ -27,6 +27,14 @@ from pipeline.tokenize import tokenizer
 OPS = {"=", ">=", "<=", "~", "range"}
 UNIT_ALIASES = {"个百分点": "百分点", "个工作日": "工作日"}
 LEVEL_ACTIONS = (
+    "压减至",
+    "压减到",
+    "缩短至",
+    "缩短到",
+    "降至",
+    "降到",
+    "减少到",
+    "减少至",
     "达到",
     "提高到",
     "提高至",
@@ -89,18 +97,14 @@ def load_target_rules(rules_dir: Path) -> TargetRules:
             raise RulesError(path, line, "scales must map a scale word to its multiplier")
         for word, factor in entry.items():
             if not isinstance(factor, int) or factor <= 0:
-                raise RulesError(
-                    path, line_of(entry, str(word), line), f"scale {word!r} needs a positive whole multiplier"
-                )
+                raise RulesError(path, line_of(entry, str(word), line), f"scale {word!r} needs a positive whole multiplier")
             scales.append((str(word), factor))
     before: list[tuple[str, str]] = []
     after: list[tuple[str, str]] = []
     for side, bucket in (("before", before), ("after", after)):
         for line, item in s.get(f"comparators_{side}", []):
             if not isinstance(item, dict) or not item.get("word") or item.get("op") not in OPS:
-                raise RulesError(
-                    path, line, f"comparators_{side}: each entry needs word and op (one of {sorted(OPS)}): {item!r}"
-                )
+                raise RulesError(path, line, f"comparators_{side}: each entry needs word and op (one of {sorted(OPS)}): {item!r}")
             bucket.append((str(item["word"]), str(item["op"])))
     modality = []
     for line, entry in s.get("modality", []):
@@ -183,9 +187,7 @@ class TargetExtractor:
         scaled = not arabic and raw[-1] in "万亿"
         # scale words: 万, 亿, 万亿 (but 千瓦 and 千米 are units)
         for word, factor in self.r.scales:
-            if text.startswith(word, end) and not any(
-                text.startswith(u, end) for u in self.r.units if u.startswith(word)
-            ):
+            if text.startswith(word, end) and not any(text.startswith(u, end) for u in self.r.units if u.startswith(word)):
                 value *= factor
                 end += len(word)
                 scaled = True
@@ -339,7 +341,7 @@ class TargetExtractor:
         """3个工作日 is a target after 压缩至 or before 以内; 2021年 and 3年 are not."""
         before = text[max(0, start - 4) : start]
         after = text[end : end + 2]
-        return before.endswith(("至", "到", "控制在", "缩短", "压缩")) or after.startswith(("以内", "之内", "内"))
+        return before.endswith(("至", "到", "控制在", "缩短", "压缩")) or after.startswith(("以内", "之内"))
 
     def excluded_spans(self, text: str) -> list[tuple[int, int]]:
         spans: list[tuple[int, int]] = []
@@ -449,10 +451,6 @@ class TargetExtractor:
             indicator = self._strip_indicator(after_text)
         # a leading enumerator or verb is not part of what is counted: 一是…比例, 推动…营业收入
         indicator = re.sub(r"^[一二三四五六七八九十]+是", "", indicator)
-        if indicator:
-            tokens = tokenizer(self.r.rules_dir, self.r.actions).tokens(indicator)
-            if len(tokens) > 1 and tokens[0].text in self._action_set and tokens[0].text != action:
-                indicator = indicator[tokens[0].end :]
         return action, indicator
 
     def _scope_cut(self, head: str) -> str:
