@@ -24,6 +24,7 @@ eval: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m pipeline.bench
+	$(PY) -m pipeline.extract.bench
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check pipeline tests

@@ -125,9 +125,7 @@ TRUST_CASES = [
 
 
 @pytest.mark.parametrize(("layers", "title", "date", "issuer", "site"), TRUST_CASES)
-def test_metadata_trust_order(
-    rules: ExtractRules, layers: set[str], title: str, date: str, issuer: str, site: str
-) -> None:
+def test_metadata_trust_order(rules: ExtractRules, layers: set[str], title: str, date: str, issuer: str, site: str) -> None:
     page = extract_page(layered_page(layers), rules=rules)
     assert (page.title, page.publish_date, page.issuer, page.site_name) == (title, date, issuer, site)
 

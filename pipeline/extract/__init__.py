@@ -101,9 +101,7 @@ def _info(page: HtmlElement, order: dict[HtmlElement, int], body: Body, title: s
     return info_values(header, edges, rules)
 
 
-def _metadata(
-    head: dict[str, dict[str, str]], disclosure: dict[str, str], info: dict[str, str], fallbacks: dict[str, str]
-) -> dict[str, str]:
+def _metadata(head: dict[str, dict[str, str]], disclosure: dict[str, str], info: dict[str, str], fallbacks: dict[str, str]) -> dict[str, str]:
     """All sources merged in the order of trust, each source's dates normalised first."""
     return merge_in_order(
         normalise_dates(head["government"]),
@@ -143,8 +141,8 @@ def extract_page(
     stats = measure(page, lambda href: is_attachment_href(href, rules.attachment_extensions))
     order = document_order(page)
     disclosure = disclosure_values(page, rules, stats)
-    titled = [source["title"] for source in (head["government"], disclosure, head["other"]) if source.get("title")]
-    title = titled[0] if titled else tag_title
+    titled = [found["title"] for found in (head["government"], disclosure, head["other"]) if found.get("title")]
+    title = titled[0] if titled else tag_title  # the body drops a repeated title, so it is settled first
 
     body = extract_body(page, rules, stats, order, title)
     body_text = [line.text for line in body.lines]
@@ -158,7 +156,7 @@ def extract_page(
     if not body_text and not files:
         warnings.append("no body text found")
     return Page(
-        title=title or fields.get("title", ""),
+        title=title,
         publish_date=fields.get("publish_date", ""),
         issuer=fields.get("issuer", ""),
         doc_number=fields.get("doc_number", ""),

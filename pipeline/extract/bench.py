@@ -151,9 +151,7 @@ def run_gne() -> Callable[[bytes, str], Result]:
     return run
 
 
-def measure(
-    run: Callable[[bytes, str], Result], page: PageGold, repeat: int, score: Score, verbose: bool, name: str
-) -> None:
+def measure(run: Callable[[bytes, str], Result], page: PageGold, repeat: int, score: Score, verbose: bool, name: str) -> None:
     """Score one page for one extractor: quality once, then `repeat` timed runs."""
     raw = page.path.read_bytes()
     try:
@@ -188,9 +186,7 @@ def measure(
 
 def table(scores: dict[str, Score], pages: int) -> str:
     """The one table the issue asks for."""
-    header = (
-        f"{'extractor':<12} {'body lines kept':>16} {'boilerplate leaked':>19} {'metadata right':>15} {'ms/page':>9}"
-    )
+    header = f"{'extractor':<12} {'body lines kept':>16} {'boilerplate leaked':>19} {'metadata right':>15} {'ms/page':>9}"
     rows = [f"pages with body gold: {pages}", header, "-" * len(header)]
     for name, s in scores.items():
         kept = f"{100 * s.kept / s.wanted:.1f}% ({s.kept}/{s.wanted})" if s.wanted else "-"

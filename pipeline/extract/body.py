@@ -147,9 +147,7 @@ def prune_set(roots: list[HtmlElement], rules: ExtractRules, stats: dict[HtmlEle
     return frozenset(el for el in skip if not any(a in skip for a in el.iterancestors()))
 
 
-def attachment_blocks_after(
-    root: HtmlElement, rules: ExtractRules, stats: dict[HtmlElement, Stats]
-) -> list[HtmlElement]:
+def attachment_blocks_after(root: HtmlElement, rules: ExtractRules, stats: dict[HtmlElement, Stats]) -> list[HtmlElement]:
     """Attachment blocks a CMS puts just after the body container, outside it.
 
     TRS and many templates render 附件：<a>…</a> in a sibling of the editor's

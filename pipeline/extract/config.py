@@ -167,9 +167,7 @@ def load_extract_rules(rules_dir: Path) -> ExtractRules:
         info_labels=_field_lists(sections.get("info_labels", []), "labels", path),
         other_meta=_field_lists(sections.get("other_meta", []), "names", path),
         title_separators=[compile_regex(p, path, line) for line, p in sections.get("title_separators", [])],
-        attachment_extensions=frozenset(
-            e.lower().lstrip(".") for e in _string_section(sections, "attachment_extensions", path)
-        ),
+        attachment_extensions=frozenset(e.lower().lstrip(".") for e in _string_section(sections, "attachment_extensions", path)),
         line_start_label=_pattern(sections, "line_start_label", path),
         line_end_punctuation=end_punct,
         line_open_punctuation=_nonempty_string(sections, "line_open_punctuation", path),

@@ -32,9 +32,7 @@ _NUMERIC = re.compile(
 )
 _CN_YEAR = "〇○零OＯo０◯一二三四五六七八九"
 _CN_NUM = "一二两三四五六七八九十廿卅"
-_CHINESE = re.compile(
-    rf"(?P<y>[{_CN_YEAR}]{{4}})\s*年\s*(?P<m>[{_CN_NUM}]{{1,3}})\s*月\s*(?P<d>[{_CN_NUM}〇○零]{{1,4}})\s*[日号]"
-)
+_CHINESE = re.compile(rf"(?P<y>[{_CN_YEAR}]{{4}})\s*年\s*(?P<m>[{_CN_NUM}]{{1,3}})\s*月\s*(?P<d>[{_CN_NUM}〇○零]{{1,4}})\s*[日号]")
 # A compact 20211112 only counts where nothing else can be meant: alone.
 _COMPACT = re.compile(r"^\s*(?P<y>(?:19|20)\d\d)(?P<m>[01]\d)(?P<d>[0-3]\d)\s*$")
 

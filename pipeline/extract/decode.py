@@ -139,9 +139,7 @@ def _last_resort(raw: bytes, warnings: list[str]) -> Decoded:
         bad = text.count("\ufffd")
         if best_bad < 0 or bad < best_bad:
             best_text, best_enc, best_bad = text, encoding, bad
-    warnings.append(
-        f"bytes not valid in any candidate encoding; {best_bad} undecodable sequence(s) dropped (read as {best_enc})"
-    )
+    warnings.append(f"bytes not valid in any candidate encoding; {best_bad} undecodable sequence(s) dropped (read as {best_enc})")
     return Decoded(best_text.replace("\ufffd", ""), best_enc, warnings)
 
 

@@ -208,9 +208,7 @@ def _title_index(lines: list[Line], title: str, before: int) -> int:
     return hit
 
 
-def header_lines(
-    lines: list[Line], title: str, body_start: int, body_end: int, edge: int
-) -> tuple[list[Line], list[Line]]:
+def header_lines(lines: list[Line], title: str, body_start: int, body_end: int, edge: int) -> tuple[list[Line], list[Line]]:
     """(lines between the title and the body, lines at the body's edges).
 
     These are where a page prints this document's own info line; sidebars
