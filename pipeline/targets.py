@@ -375,7 +375,13 @@ class TargetExtractor:
     # --- semantics ----------------------------------------------------------
     def _clause_bounds(self, text: str, start: int, end: int) -> tuple[int, int]:
         a = start
-        while a > 0 and text[a - 1] not in _DELIMS and text[a - 1] != ")":
+        while a > 0 and text[a - 1] not in _DELIMS:
+            if text[a - 1] == ")":
+                opening = text.rfind("(", max(0, a - 6), a - 1)
+                if opening < 0:
+                    break  # the end of a responsibility parenthetical closes the clause
+                a = opening  # 新(改)建, 中国(安徽): a short aside inside the clause
+                continue
             a -= 1
         b = end
         while b < len(text) and text[b] not in _DELIMS and text[b] != "(":
@@ -398,6 +404,16 @@ class TargetExtractor:
             return []
         tok = tokenizer(self.r.rules_dir, self.r.actions)
         spans = [(a, b) for a, b in tok.action_spans(segment) if not segment.startswith(("性", "式", "型", "券"), b)]
+        # a word that ends in an action is a verb phrase (统筹安排, 全面完成): its action counts
+        matched = {a for a, _ in spans}
+        for t in tok.tokens(segment):
+            if t.start in matched or len(t.text) < 3:
+                continue
+            for action in self.r.actions:
+                if len(action) >= 2 and t.text.endswith(action):
+                    spans.append((t.end - len(action), t.end))
+                    break
+        spans.sort()
         joined: list[tuple[int, int]] = []
         for a, b in spans:
             # 新建和改造, 新建、改扩建: one compound action
@@ -411,7 +427,9 @@ class TargetExtractor:
             pos = segment.find(action)
             if pos >= 0:
                 return [(pos, action)]
-        return [(t.start, t.text) for t in tok.tokens(segment) if t.pos.startswith("v") and t.pos != "vn" and len(t.text) > 1]
+        # failing a known action, the last of jieba's verbs (招录, 募集, 汇聚)
+        verbs = [(t.start, t.text) for t in tok.tokens(segment) if t.pos.startswith("v") and t.pos != "vn" and len(t.text) > 1]
+        return verbs[-1:]
 
     def _semantics(self, text: str, c: Candidate, ca: int, cb: int, prev_end: int) -> tuple[str, str]:
         """(action, indicator) of a candidate from its clause.
@@ -426,9 +444,8 @@ class TargetExtractor:
         if ca <= prev_end <= c.start:
             start = prev_end  # coordinated targets: the previous number ends this one's context
         before = text[start : c.start]
-        cut = max(before.rfind("、"), before.rfind("，"))
-        local = before[cut + 1 :] if cut >= 0 and self._actions(before[cut + 1 :]) else before
-        local = local.lstrip("、，,和及与 ")
+        dash = before.rfind("——")
+        local = (before[dash + 2 :] if dash >= 0 else before).lstrip("、，,和及与 ")
         after_text = self._after_indicator(text[c.end : cb])
         found = self._actions(local)
         action, indicator = "", ""
@@ -449,6 +466,9 @@ class TargetExtractor:
                 indicator = between
         if not indicator:
             indicator = self._strip_indicator(after_text)
+        if not indicator and found and len(found) == 1 and local[: found[0][0]].strip():
+            # 修复性养护8万公里, 棚户区改造14.92万套: the "action" closes a noun phrase
+            indicator, action = self._strip_indicator(self._trim_before(local)), ""
         # a leading enumerator or verb is not part of what is counted: 一是…比例, 推动…营业收入
         indicator = re.sub(r"^[一二三四五六七八九十]+是", "", indicator)
         return action, indicator
@@ -467,6 +487,11 @@ class TargetExtractor:
         text = text.strip()
         while changed and text:
             changed = False
+            for pattern in self.r.deadlines:  # a leading scope: 2024年省属国有企业… → 省属国有企业…
+                m = pattern.match(text)
+                if m and m.group(0) and m.end() < len(text):
+                    text = text[m.end() :].lstrip("，, ")
+                    changed = True
             for word in self.r.indicator_strip_prefixes:
                 if text.startswith(word) and len(text) > len(word):
                     text = text[len(word) :].lstrip("，, ")
