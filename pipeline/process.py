@@ -14,7 +14,7 @@ from pipeline.records import Document, DocumentResult, Item, RawDocument, Respon
 from pipeline.responsibilities import ResponsibilityParser
 from pipeline.rules import Rules
 from pipeline.structure import build_items
-from pipeline.tables import is_task_table, table_items, table_row_lines
+from pipeline.tables import is_task_table, table_items, table_row_lines, table_warnings
 from pipeline.targets import TargetExtractor
 
 PIPELINE_VERSION = "0.1.0"
@@ -60,14 +60,13 @@ def structure_page(doc_id: str, body: str, tables: list[list[list[str]]], rules:
     items, warnings = build_items(doc_id, body, rules.numbering, skip_lines=skip)
     for table in task_tables:
         items.extend(table_items(doc_id, table, len(items) + 1))
+        warnings.extend(table_warnings(table))
     for seq, item in enumerate(items, start=1):
         item.seq = seq
     return items, warnings
 
 
-def annotate(
-    items: list[Item], rules: Rules, *, issuer: str = "", title: str = "", date: str = ""
-) -> tuple[list[Responsibility], list[Target], list[str]]:
+def annotate(items: list[Item], rules: Rules, *, issuer: str = "", title: str = "", date: str = "") -> tuple[list[Responsibility], list[Target], list[str]]:
     """Responsibilities and targets of the items (fills responsibility_raw and deadline)."""
     resp_parser, target_extractor = _parsers(rules)
     region = rules.units.region_of(issuer) or rules.units.region_of(title)
@@ -105,9 +104,7 @@ def process(raw: RawDocument, rules: Rules) -> DocumentResult:
 
     check_bytes(raw)
     try:
-        page = extract_page(
-            raw.content, source=raw.final_url or raw.source, http_charset=raw.http_charset, rules=rules.extract
-        )
+        page = extract_page(raw.content, source=raw.final_url or raw.source, http_charset=raw.http_charset, rules=rules.extract)
     except DocumentError:
         raise
     except (ValueError, LookupError) as exc:
@@ -117,9 +114,7 @@ def process(raw: RawDocument, rules: Rules) -> DocumentResult:
     sha = hashlib.sha256(raw.content).hexdigest()
     doc_id = doc_id_for(raw.source, raw.content)
     items, warnings = structure_page(doc_id, page.body, page.tables, rules)
-    responsibilities, targets, more = annotate(
-        items, rules, issuer=page.issuer, title=page.title, date=page.publish_date
-    )
+    responsibilities, targets, more = annotate(items, rules, issuer=page.issuer, title=page.title, date=page.publish_date)
     warnings = page.warnings + warnings + more
     if not items:
         warnings.append("no numbered items found")

@@ -18,9 +18,7 @@ _TASK_HEAD = re.compile(r"任务|工作内容|主要内容|具体措施|工作�
 _SEQ_HEAD = re.compile(r"^(?:序号|编号|序)$")
 _UNIT_HEAD = re.compile(r"牵头|责任|配合|协办|参与|负责|主办")
 _DEADLINE_HEAD = re.compile(r"时限|时间|进度|节点")
-_SECTION_LABEL = re.compile(
-    r"^\s*(?P<n>[一二三四五六七八九十]{1,3})\s*[、.]|^\s*\(\s*(?P<p>[一二三四五六七八九十]{1,3})\s*\)"
-)
+_SECTION_LABEL = re.compile(r"^\s*(?P<n>[一二三四五六七八九十]{1,3})\s*[、.]|^\s*\(\s*(?P<p>[一二三四五六七八九十]{1,3})\s*\)")
 
 
 def _header_index(rows: list[list[str]]) -> int | None:
@@ -46,6 +44,19 @@ def table_row_lines(rows: list[list[str]]) -> set[str]:
     return lines
 
 
+def table_warnings(rows: list[list[str]]) -> list[str]:
+    """Ragged rows (fewer or more cells than the header) are read, padded, and reported."""
+    head = _header_index(rows)
+    if head is None:
+        return []
+    width = len(rows[head])
+    ragged = [i + 1 for i, row in enumerate(rows) if i > head and len(row) != width]
+    if not ragged:
+        return []
+    shown = ", ".join(str(n) for n in ragged[:5]) + (" …" if len(ragged) > 5 else "")
+    return [f"task table: {len(ragged)} row(s) with a cell count other than the header's {width} (rows {shown})"]
+
+
 def table_items(doc_id: str, rows: list[list[str]], first_seq: int) -> list[Item]:
     head = _header_index(rows)
     if head is None:
@@ -54,9 +65,7 @@ def table_items(doc_id: str, rows: list[list[str]], first_seq: int) -> list[Item
     seq_col = next((i for i, h in enumerate(header) if _SEQ_HEAD.match(h)), None)
     task_col = next(i for i, h in enumerate(header) if _TASK_HEAD.search(h) and not _UNIT_HEAD.search(h))
     labelled = [
-        (i, rows[head][i].strip().replace(" ", ""))
-        for i, h in enumerate(header)
-        if i != task_col and (_UNIT_HEAD.search(h) or _DEADLINE_HEAD.search(h))
+        (i, rows[head][i].strip().replace(" ", "")) for i, h in enumerate(header) if i != task_col and (_UNIT_HEAD.search(h) or _DEADLINE_HEAD.search(h))
     ]
     items: list[Item] = []
     section_label, section_title = "", ""

@@ -45,7 +45,10 @@ class Tokenizer:
         userdict = rules_dir / "jieba_userdict.txt"
         with _LOCK:
             if userdict.exists():
-                jieba.load_userdict(str(userdict))
+                try:
+                    jieba.load_userdict(str(userdict))
+                except (ValueError, UnicodeDecodeError) as exc:
+                    raise RulesError(userdict, None, f"bad jieba user dictionary: {exc}") from None
             for word in actions:
                 jieba.add_word(word, freq=2000, tag="v")
         self._tags: dict[str, str] = jieba.posseg.dt.word_tag_tab
