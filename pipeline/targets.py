@@ -67,6 +67,7 @@ class TargetRules:
     after_stop_verbs: tuple[str, ...]
     indicator_strip_prefixes: tuple[str, ...]
     indicator_strip_suffixes: tuple[str, ...]
+    control_verbs: frozenset[str]
     non_targets: tuple[tuple[re.Pattern[str], str], ...]
     rules_dir: Path
 
@@ -131,6 +132,7 @@ def load_target_rules(rules_dir: Path) -> TargetRules:
         indicator_stops=tuple(u for _, u in _strings(path, s, "indicator_stops")),
         after_stop_verbs=tuple(u for _, u in _strings(path, s, "after_stop_verbs")),
         indicator_strip_prefixes=tuple(sorted((u for _, u in _strings(path, s, "indicator_strip_prefixes")), key=len, reverse=True)),
+        control_verbs=frozenset(u for _, u in _strings(path, s, "control_verbs")),
         indicator_strip_suffixes=tuple(sorted((u for _, u in _strings(path, s, "indicator_strip_suffixes")), key=len, reverse=True)),
         non_targets=tuple(nts),
         rules_dir=rules_dir,
@@ -427,9 +429,16 @@ class TargetExtractor:
             pos = segment.find(action)
             if pos >= 0:
                 return [(pos, action)]
-        # failing a known action, the last of jieba's verbs (招录, 募集, 汇聚)
-        verbs = [(t.start, t.text) for t in tok.tokens(segment) if t.pos.startswith("v") and t.pos != "vn" and len(t.text) > 1]
-        return verbs[-1:]
+        # failing a known action, jieba's verbs (招录, 募集, 汇聚): the first of the last run of
+        # verbs, since verbs straight after a verb modify its object (募集|就业|见习|岗位)
+        tokens = tok.tokens(segment)
+        is_verb = [t.pos.startswith("v") and t.pos != "vn" and len(t.text) > 1 for t in tokens]
+        for i in range(len(tokens) - 1, -1, -1):
+            if is_verb[i]:
+                while i > 0 and is_verb[i - 1]:
+                    i -= 1
+                return [(tokens[i].start, tokens[i].text)]
+        return []
 
     def _semantics(self, text: str, c: Candidate, ca: int, cb: int, prev_end: int) -> tuple[str, str]:
         """(action, indicator) of a candidate from its clause.
@@ -448,7 +457,14 @@ class TargetExtractor:
         local = (before[dash + 2 :] if dash >= 0 else before).lstrip("、，,和及与 ")
         after_text = self._after_indicator(text[c.end : cb])
         found = self._actions(local)
+        if found and c.start < c.num_start and not any(a in self._action_set for _, a in found):
+            # 一般公共预算支出规模超过29万亿元: 支出 modifies 规模; the comparator word is the verb
+            rest = tokenizer(self.r.rules_dir, self.r.actions).tokens(local[found[-1][0] + len(found[-1][1]) :])
+            if sum(1 for t in rest if not t.pos.startswith("v")) <= 1:
+                found = []
         action, indicator = "", ""
+        while len(found) > 1 and found[0][1] in self.r.control_verbs:
+            found = found[1:]  # 推动金融机构发放…贷款: 推动 only steers; 发放 sets the target
         if found:
             last = found[-1]
             tail = self._strip_indicator(self._trim_before(local[last[0] + len(last[1]) :]))
@@ -469,8 +485,9 @@ class TargetExtractor:
         if not indicator and found and len(found) == 1 and local[: found[0][0]].strip():
             # 修复性养护8万公里, 棚户区改造14.92万套: the "action" closes a noun phrase
             indicator, action = self._strip_indicator(self._trim_before(local)), ""
-        # a leading enumerator or verb is not part of what is counted: 一是…比例, 推动…营业收入
+        # a leading enumerator or size threshold is not part of what is counted: 一是…比例, 10亿元以上制造业项目
         indicator = re.sub(r"^[一二三四五六七八九十]+是", "", indicator)
+        indicator = re.sub(r"^[\d.]+[万亿千]?[\u4e00-\u9fff]{0,2}(?:以上|以下)(?:的)?(?=[\u4e00-\u9fff])", "", indicator)
         return action, indicator
 
     def _scope_cut(self, head: str) -> str:
