@@ -160,6 +160,7 @@ class ResponsibilityParser:
         label_alt = "|".join(re.escape(lbl) for lbl, _ in rules.labelled)
         dl_alt = "|".join(re.escape(lbl) for lbl in rules.deadline_labels) or "完成时限"
         self.label_re = re.compile(rf"({label_alt}|{dl_alt})\s*[:：]\s*")
+        self.inline_label_re = re.compile(rf"[。；;]\s*((?:{label_alt})\s*[:：])")
         self.label_roles = dict(rules.labelled)
         self.deadline_labels = set(rules.deadline_labels)
 
@@ -196,6 +197,16 @@ class ResponsibilityParser:
         for m in re.finditer(r"(?:^|\n)([^\n]*)", norm):
             line = m.group(1)
             lm = self.label_re.match(line.strip())
+            if not lm:
+                # inline after a finished sentence: …推进改革。牵头单位：市发展改革委；配合单位：市财政局。
+                inline = self.inline_label_re.search(line)
+                if inline is None:
+                    continue
+                offset = m.start(1) + inline.start(1)
+                if not any(g.start <= offset < g.end for g in groups):
+                    labelled.append(Group(offset, m.end(1), labelled=True))
+                    previous_end = m.end(1)
+                continue
             if lm:
                 offset = m.start(1) + (len(line) - len(line.lstrip()))
                 if any(g.start <= offset < g.end for g in groups):
