@@ -25,7 +25,7 @@ from pipeline.rules import Rules, load_rules
 from pipeline.textnorm import compact
 
 FIELDS = ("items", "units_role", "units_etc", "units_clause", "targets_vuc", "targets_indicator", "metadata")
-META_FIELDS = ("title", "publish_date", "issuer", "doc_number")
+META_FIELDS = ("title", "publish_date", "issuer", "doc_number", "written_date", "site_name")
 
 
 @dataclass
