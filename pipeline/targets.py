@@ -263,6 +263,9 @@ class TargetExtractor:
         unit = self._unit_at(text, end)
         if text.startswith("成", end) and not arabic and not unit:
             unit = "成"
+        per = re.match(r"/(?:日|天|年|月|小时|秒)", text[end + len(unit) : end + len(unit) + 3]) if unit else None
+        if per and unit not in self.r.time_units:
+            unit += per.group(0)  # 6000吨/日: a rate is the unit as written
         end_unit = end + len(unit)
         # ranges: 2-3项, 2至3项, 20%-30%, 2万—3万
         for sep in self.r.range_separators:
@@ -318,13 +321,15 @@ class TargetExtractor:
                 if comparator != "range":
                     comparator = op
                 break
-        if comparator not in ("range", "<=", ">=", "~") or comparator == "=":
-            for word, op in self.r.before:
-                if text[:cand_start].endswith(word) and op != "=":
-                    cand_start -= len(word)
-                    if comparator == "=":
-                        comparator = op
-                    break
+        # a comparator word before the number is part of raw; when a word after it
+        # disagrees (控制在3%左右), the one after, which qualifies the number itself, wins
+        suffix_set = comparator != "=" or approx_after
+        for word, op in self.r.before:
+            if text[:cand_start].endswith(word) and op != "=" and self._stands_alone(text, cand_start - len(word), cand_start):
+                cand_start -= len(word)
+                if not suffix_set:
+                    comparator = op
+                break
         if comparator == "range" and value_max is None:
             comparator = "="
         return Candidate(
@@ -338,11 +343,20 @@ class TargetExtractor:
             percent_prefix=percent_prefix,
         )
 
+    def _stands_alone(self, text: str, start: int, end: int) -> bool:
+        """A one-character comparator word (约, 近) that is not the tail of a word (签约, 附近)."""
+        if end - start > 1:
+            return True
+        tokens = tokenizer(self.r.rules_dir, self.r.actions).tokens(text[max(0, start - 6) : end])
+        return bool(tokens) and tokens[-1].text == text[start:end]
+
     @staticmethod
     def _time_is_target(text: str, start: int, end: int) -> bool:
         """3个工作日 is a target after 压缩至 or before 以内; 2021年 and 3年 are not."""
         before = text[max(0, start - 4) : start]
         after = text[end : end + 2]
+        if len(before) >= 2 and before[-1] in "至到" and before[-2].isdigit():
+            return False  # the upper end of a span of years: 用3至5年时间
         return before.endswith(("至", "到", "控制在", "缩短", "压缩")) or after.startswith(("以内", "之内"))
 
     def excluded_spans(self, text: str) -> list[tuple[int, int]]:
@@ -562,14 +576,17 @@ class TargetExtractor:
         return text[:cut].strip()
 
     def _deadline(self, text: str, a: int, b: int, number_start: int, clause_end: int) -> str:
-        best = ""
-        best_pos = -1
+        # the phrase nearest before the number; of phrases ending together, the longest (2022年底前, not 年底前)
+        best: tuple[int, int] | None = None
+        best_text = ""
         for pattern in self.r.deadlines:
             for m in pattern.finditer(text, a, b):
-                if m.end() <= number_start and m.start() > best_pos and m.group(0):
-                    best, best_pos = m.group(0), m.start()
-        if best:
-            return best
+                if m.end() <= number_start and m.group(0):
+                    key = (m.end(), -m.start())
+                    if best is None or key > best:
+                        best, best_text = key, m.group(0)
+        if best_text:
+            return best_text
         for pattern in self.r.deadlines:
             after = pattern.search(text, number_start, clause_end)
             if after and after.group(0):
@@ -582,6 +599,7 @@ class TargetExtractor:
         cands = self._drop_thresholds(text, self.candidates(text, self.excluded_spans(text)))
         targets: list[Target] = []
         prev_indicator = ""
+        prev_action = ""
         prev_clause: tuple[int, int] | None = None
         prev_end = -1
         for n, c in enumerate(cands, start=1):
@@ -592,6 +610,11 @@ class TargetExtractor:
                 indicator = prev_indicator
             if not indicator and prev_end >= 0 and text[prev_end : c.start].strip() in ("、", "，", ","):
                 indicator = prev_indicator
+            if not action and prev_clause is not None and (ca, cb) == prev_clause and "、" in text[prev_end : c.start]:
+                action = prev_action  # 建设智能工厂30个、数字化车间150个: one verb for the list
+            comparator = c.comparator
+            if comparator == "=" and re.search(r"(?:至少|不少于|不低于)[\u4e00-\u9fff]{1,4}$", text[ca : c.start]):
+                comparator = ">="  # 至少建成1个: the comparator word governs the verb phrase
             modality = ""
             for word, value in self.r.modality:
                 if word in text[sa : c.start]:
@@ -607,7 +630,7 @@ class TargetExtractor:
                     value=float(c.value),
                     value_max=float(c.value_max) if c.value_max is not None else None,
                     unit=c.unit,
-                    comparator=c.comparator,
+                    comparator=comparator,
                     deadline=self._deadline(text, sa, sb, c.start, cb),
                     raw=item_text[raw_start:raw_end],
                     start=raw_start,
@@ -616,7 +639,7 @@ class TargetExtractor:
                     kind=kind,
                 )
             )
-            prev_indicator, prev_clause, prev_end = indicator, (ca, cb), c.end
+            prev_indicator, prev_action, prev_clause, prev_end = indicator, action, (ca, cb), c.end
         return targets
 
     @staticmethod
