@@ -48,7 +48,7 @@ LEVEL_ACTIONS = (
     "压缩至",
     "压缩到",
 )
-INCREASE_ACTIONS = ("增长", "增加", "提高", "提升", "下降", "降低", "减少", "压减", "缩短")
+INCREASE_ACTIONS = ("年均增长", "增长", "增加", "提高", "提升", "下降", "降低", "减少", "压减", "缩短")
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,7 @@ class TargetRules:
     indicator_strip_prefixes: tuple[str, ...]
     indicator_strip_suffixes: tuple[str, ...]
     control_verbs: frozenset[str]
+    means_verbs: frozenset[str]
     non_targets: tuple[tuple[re.Pattern[str], str], ...]
     rules_dir: Path
 
@@ -133,6 +134,7 @@ def load_target_rules(rules_dir: Path) -> TargetRules:
         after_stop_verbs=tuple(u for _, u in _strings(path, s, "after_stop_verbs")),
         indicator_strip_prefixes=tuple(sorted((u for _, u in _strings(path, s, "indicator_strip_prefixes")), key=len, reverse=True)),
         control_verbs=frozenset(u for _, u in _strings(path, s, "control_verbs")),
+        means_verbs=frozenset(u for _, u in _strings(path, s, "means_verbs")),
         indicator_strip_suffixes=tuple(sorted((u for _, u in _strings(path, s, "indicator_strip_suffixes")), key=len, reverse=True)),
         non_targets=tuple(nts),
         rules_dir=rules_dir,
@@ -433,16 +435,13 @@ class TargetExtractor:
         joined: list[tuple[int, int]] = []
         for a, b in spans:
             # 新建和改造, 新建、改扩建: one compound action
-            if joined and segment[joined[-1][1] : a] in ("", "和", "及", "、", "与", "或"):
+            second = segment[a:b]
+            if joined and segment[joined[-1][1] : a] in ("", "和", "及", "、", "与", "或") and second not in LEVEL_ACTIONS + INCREASE_ACTIONS:
                 joined[-1] = (joined[-1][0], b)
             else:
                 joined.append((a, b))
         if joined:
             return [(a, segment[a:b]) for a, b in joined]
-        for action in self.r.actions:  # longest first
-            pos = segment.find(action)
-            if pos >= 0:
-                return [(pos, action)]
         # failing a known action, jieba's verbs (招录, 募集, 汇聚): the first of the last run of
         # verbs, since verbs straight after a verb modify its object (募集|就业|见习|岗位)
         tokens = tok.tokens(segment)
@@ -488,6 +487,13 @@ class TargetExtractor:
             else:
                 pos, action = found[0]
                 between = self._strip_indicator(self._trim_before(local[pos + len(action) :]))
+                # after a verb of means, the next verb sets the target: 利用城市边角地建设口袋公园
+                inner = [(p2, a2) for p2, a2 in found[1:] if p2 > pos + len(action)]
+                if inner and action in self.r.means_verbs:
+                    p2, a2 = inner[-1]
+                    tail2 = self._strip_indicator(self._trim_before(local[p2 + len(a2) :]))
+                    if tail2:
+                        between = tail2
                 if between and not between.endswith(("等", "和", "及", "与", "、")):
                     indicator = between
         else:
@@ -501,6 +507,8 @@ class TargetExtractor:
             indicator, action = self._strip_indicator(self._trim_before(local)), ""
         # a leading enumerator or size threshold is not part of what is counted: 一是…比例, 10亿元以上制造业项目
         indicator = re.sub(r"^[一二三四五六七八九十]+是", "", indicator)
+        # a baseline or starting point is not what is counted: 能耗比2020年下降, 时限由20个工作日
+        indicator = re.sub(r"(?:比(?:19|20)\d{2}年(?:末|底)?(?:下降|增长|提高|降低)?|由[\d.]+[^\d]{0,5})$", "", indicator)
         indicator = re.sub(r"^[\d.]+[万亿千]?[\u4e00-\u9fff]{0,2}(?:以上|以下)(?:的)?(?=[\u4e00-\u9fff])", "", indicator)
         return action, indicator
 
