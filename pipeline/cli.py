@@ -22,9 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    run = sub.add_parser(
-        "run", help="process files, folders or URLs into CSV tables", description="Process documents into CSV tables."
-    )
+    run = sub.add_parser("run", help="process files, folders or URLs into CSV tables", description="Process documents into CSV tables.")
     run.add_argument(
         "inputs",
         nargs="*",
@@ -44,12 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--pages", type=int, default=None, metavar="N", help="follow at most N listing pages")
     run.add_argument("--since", default=None, metavar="YYYY-MM-DD", help="only articles listed on or after this date")
-    run.add_argument(
-        "--from-store", action="store_true", help="re-parse every page in the output folder's raw store, offline"
-    )
-    run.add_argument(
-        "--refresh", action="store_true", help="fetch URLs already in the store again (conditional requests)"
-    )
+    run.add_argument("--from-store", action="store_true", help="re-parse every page in the output folder's raw store, offline")
+    run.add_argument("--refresh", action="store_true", help="fetch URLs already in the store again (conditional requests)")
     run.add_argument("--user-agent", default=None, help="User-Agent for fetching (include a contact URL)")
     run.add_argument(
         "--delay",
@@ -58,15 +52,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="minimum delay between requests to one host (default 1.0)",
     )
+    run.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="read timeout per request (default 30)")
+    run.add_argument("--retries", type=int, default=None, metavar="N", help="retries after a failed request (default 3)")
 
     ev = sub.add_parser(
         "evaluate",
         help="score the pipeline against the annotated corpus",
         description="Precision, recall and F1 per field against corpus/gold.",
     )
-    ev.add_argument(
-        "--corpus", default="corpus", metavar="DIR", help="corpus folder with pages/ and gold/ (default: corpus)"
-    )
+    ev.add_argument("--corpus", default="corpus", metavar="DIR", help="corpus folder with pages/ and gold/ (default: corpus)")
     ev.add_argument("--rules", default=None, metavar="DIR")
     ev.add_argument(
         "--floors",
@@ -90,6 +84,12 @@ def cmd_run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         return _usage_error(parser, "run needs at least one INPUT, --listing URL or --from-store")
     if args.workers < 1:
         return _usage_error(parser, "--workers must be at least 1")
+    for name in ("delay", "timeout"):
+        value = getattr(args, name)
+        if value is not None and value < 0:
+            return _usage_error(parser, f"--{name} must not be negative")
+    if args.retries is not None and args.retries < 0:
+        return _usage_error(parser, "--retries must not be negative")
     if args.since is not None:
         import re
 
@@ -135,9 +135,7 @@ def cmd_run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         )
     except KeyboardInterrupt:
         stop()
-        print(
-            "policy-pipeline: interrupted; documents finished so far are kept, run again to complete", file=sys.stderr
-        )
+        print("policy-pipeline: interrupted; documents finished so far are kept, run again to complete", file=sys.stderr)
         return 130
     finally:
         stop()

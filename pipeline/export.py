@@ -15,7 +15,7 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -114,6 +114,22 @@ class StateStore:
         except FileNotFoundError:
             pass
 
+    def clear_failures(self, stale: Callable[[Failure], bool]) -> None:
+        """Forget recorded failures that no longer hold (a listing page that works again)."""
+        for path in sorted(self.failures.glob("*.json")):
+            try:
+                failure = Failure(**json.loads(path.read_text(encoding="utf-8")))
+            except (json.JSONDecodeError, TypeError):
+                continue
+            if stale(failure):
+                path.unlink(missing_ok=True)
+
+    def sweep_temporary_files(self, out_dir: Path) -> None:
+        """Remove temporary files a killed run left behind (atomic writes never leave anything else)."""
+        for folder in (out_dir, self.docs, self.failures):
+            for path in folder.glob(".*.tmp") if folder.is_dir() else []:
+                path.unlink(missing_ok=True)
+
     def versions_of(self, source: str) -> dict[str, str] | None:
         """The sha256, rules and pipeline versions a source was last processed with."""
         path = self.docs / f"{_key(source)}.json"
@@ -154,9 +170,7 @@ def result_from_dict(data: dict[str, Any]) -> DocumentResult:
 # --- tables ----------------------------------------------------------------------
 
 
-def table_rows(
-    results: list[tuple[DocumentResult, dict[str, str]]], failures: list[Failure]
-) -> dict[Table, list[dict[str, Any]]]:
+def table_rows(results: list[tuple[DocumentResult, dict[str, str]]], failures: list[Failure]) -> dict[Table, list[dict[str, Any]]]:
     docs, items, resps, targets, atts = [], [], [], [], []
     fails: list[dict[str, Any]] = [dict(asdict(f), severity="error") for f in failures]
     for result, versions in sorted(results, key=lambda r: (r[0].document.source, r[0].document.doc_id)):

@@ -9,6 +9,8 @@ cluster engine) can run it. A document that cannot be processed raises
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
+from pathlib import Path
 
 from pipeline.records import Document, DocumentResult, Item, RawDocument, Responsibility, Target
 from pipeline.responsibilities import ResponsibilityParser
@@ -18,6 +20,17 @@ from pipeline.tables import is_task_table, table_items, table_row_lines, table_w
 from pipeline.targets import TargetExtractor
 
 PIPELINE_VERSION = "0.1.0"
+
+
+@lru_cache(maxsize=1)
+def pipeline_version() -> str:
+    """The release plus a hash of the package's source, so that any code change re-parses documents."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return f"{PIPELINE_VERSION}+{digest.hexdigest()[:10]}"
 
 
 class DocumentError(Exception):

@@ -98,6 +98,7 @@ _DEADLINE = re.compile(
     r"(?:(?:19|20)\d{2}年|\d{1,2}月|年内|年底|年末|上半年|下半年|季度|长期|持续|逐步|常态化|每年|全年|月底|前完成|前出台|前启动|完成时限)"
 )
 _BOOK = re.compile(r"《[^《》]*》")
+_LEAD_MARK = re.compile(r"[（(]\s*牵头(?:单位|部门)?\s*[)）]$")
 _BARE_ADMIN = re.compile(r"^(?:[市州县区盟旗]|[市州县区盟旗](?:人民政府|政府|委|局))$")
 
 
@@ -288,6 +289,13 @@ class ResponsibilityParser:
 
         def assign(items: list[tuple[str, bool]], role: str) -> None:
             nonlocal lead_seen
+            if any(_LEAD_MARK.search(unit) for unit, _ in items):
+                # 责任单位：局城建科（牵头）、市行政审批服务局: the marked unit leads, the others cooperate
+                for unit, etc in items:
+                    marked = bool(_LEAD_MARK.search(unit))
+                    units.append(ParsedUnit(_LEAD_MARK.sub("", unit).strip(), "lead" if marked else "cooperating", etc, clause))
+                lead_seen = True
+                return
             if role == "responsible" and lead_seen:
                 role = "cooperating"
             for unit, etc in items:
@@ -310,6 +318,12 @@ class ResponsibilityParser:
                     deadline = nt.raw(rest_a, rest_b).strip()
                     continue
                 role = self.label_roles.get(label, "responsible")
+                rest = nt.text[rest_a:rest_b]
+                inner = self.role_word_at_end(rest)
+                if inner is not None and len(rest.rstrip()) > len(inner[0]):
+                    # 责任单位：农产品质量安全监管司牵头 — the role word inside the value decides
+                    role = inner[1]
+                    rest_b = rest_a + len(rest.rstrip()) - len(inner[0])
                 if pending:
                     assign(pending, role)
                     pending = []

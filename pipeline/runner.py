@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pipeline.executors import Outcome, run_pool, run_serial
 from pipeline.export import StateStore, write_outputs
-from pipeline.process import PIPELINE_VERSION
+from pipeline.process import pipeline_version
 from pipeline.records import Failure, RawDocument
 from pipeline.rules import Rules
 
@@ -92,10 +92,12 @@ def read_files(paths: Iterable[str], failures: list[Failure]) -> Iterator[RawDoc
 
 
 def versions_for(raw: RawDocument, rules: Rules) -> dict[str, str]:
+    """What a document's records depend on: its bytes (and declared charset), the rules, the code."""
     return {
         "sha256": hashlib.sha256(raw.content).hexdigest(),
+        "charset": raw.http_charset or "",
         "rules": rules.fingerprint,
-        "pipeline": PIPELINE_VERSION,
+        "pipeline": pipeline_version(),
     }
 
 
@@ -113,6 +115,7 @@ def run_batch(
     """Process the documents that changed, save each as it completes, rebuild the CSVs."""
     summary = summary or RunSummary()
     store = StateStore(out_dir)
+    store.sweep_temporary_files(out_dir)
     failures = pre_failures if pre_failures is not None else []
     previous: dict[str, dict[str, str] | None] = {}
 

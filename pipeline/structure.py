@@ -49,6 +49,7 @@ class NumberingRules:
     labels: tuple[LabelRule, ...]
     closing_markers: tuple[str, ...] = ()
     leaf_kinds: frozenset[str] = frozenset()
+    sub_point_kinds: frozenset[str] = frozenset()
 
 
 def load_numbering_rules(rules_dir: Path) -> NumberingRules:
@@ -78,7 +79,13 @@ def load_numbering_rules(rules_dir: Path) -> NumberingRules:
             if value not in kinds:
                 raise RulesError(path, line, f"leaf kind {value!r} is not a kind defined under labels")
             leaf_kinds.add(str(value))
-    return NumberingRules(tuple(labels), closing, frozenset(leaf_kinds))
+    sub_points = set()
+    for line, kind in sections.get("sub_point_kinds", []):
+        for value in kind if isinstance(kind, list) else [kind]:
+            if value not in kinds:
+                raise RulesError(path, line, f"sub-point kind {value!r} is not a kind defined under labels")
+            sub_points.add(str(value))
+    return NumberingRules(tuple(labels), closing, frozenset(leaf_kinds), frozenset(sub_points))
 
 
 def numeral_value(label: str, numeral: str) -> int | None:
@@ -115,6 +122,7 @@ class Block:
     path: tuple[str, ...] = ()
     children: int = 0
     extra: list[str] = field(default_factory=list)  # continuation paragraphs
+    parent: int = -1  # index of the parent block, -1 at the top
 
 
 _SENTENCE_END = tuple("。；;！!？?")
@@ -224,6 +232,7 @@ def assign_depths(blocks: list[Block]) -> None:
         block.path = tuple(labels)
         if len(parent_of) >= 1 and block.depth > 1:
             blocks[parent_of[-1]].children += 1
+            block.parent = parent_of[-1]
         parent_of.append(index)
 
 
@@ -283,6 +292,32 @@ def absorb_below_leaf_kinds(blocks: list[Block], leaf_kinds: frozenset[str]) -> 
     return out
 
 
+def absorb_sub_points(blocks: list[Block], kinds: frozenset[str]) -> None:
+    """Sub-points (①②③) that share one responsibility clause are part of their parent item.
+
+    （２）推进社区服务：\n①…\n②…\n③…（市民政局等按职责分工负责） is one task whose
+    parts are listed; sub-points that carry clauses of their own stay items.
+    """
+    if not kinds:
+        return
+    by_parent: dict[int, list[Block]] = {}
+    for block in blocks:
+        if block.kind in kinds and block.parent >= 0:
+            by_parent.setdefault(block.parent, []).append(block)
+    for parent_index, children in by_parent.items():
+        parent = blocks[parent_index]
+        if parent.children != len(children):
+            continue  # mixed children: leave the hierarchy as printed
+        own_clauses = sum(1 for c in children if _TRAILING_PAREN.search(c.extra[-1] if c.extra else c.text))
+        if own_clauses > 1:
+            continue
+        for child in children:
+            parent.extra.append(child.printed_label + child.text)
+            parent.extra.extend(child.extra)
+            child.kind = ""  # no longer a numbered block of its own
+        parent.children = 0
+
+
 def build_items(
     doc_id: str, body: str, rules: NumberingRules, skip_lines: set[str] | None = None
 ) -> tuple[list[Item], list[str]]:
@@ -314,6 +349,7 @@ def build_items(
         current.extra.append(text)
         closed = bool(_TRAILING_PAREN.search(text))
 
+    absorb_sub_points(blocks, rules.sub_point_kinds)
     numbered = [b for b in blocks if b.kind]
     top_titles: dict[str, str] = {}
     for b in numbered:

@@ -21,6 +21,17 @@ _DEADLINE_HEAD = re.compile(r"时限|时间|进度|节点")
 _SECTION_LABEL = re.compile(r"^\s*(?P<n>[一二三四五六七八九十]{1,3})\s*[、.]|^\s*\(\s*(?P<p>[一二三四五六七八九十]{1,3})\s*\)")
 
 
+def _column_label(header: str) -> str:
+    """The labelled-line form of a column: headers vary (牵头部门（单位）, 时间进度), labels do not."""
+    if _UNIT_HEAD.search(header):
+        if "牵头" in header or "主办" in header:
+            return "牵头单位"
+        if re.search(r"配合|协办|参与", header):
+            return "配合单位"
+        return "责任单位"
+    return "完成时限"
+
+
 def _header_index(rows: list[list[str]]) -> int | None:
     for i, row in enumerate(rows[:4]):
         cells = [compact(c) for c in row]
@@ -63,10 +74,11 @@ def table_items(doc_id: str, rows: list[list[str]], first_seq: int) -> list[Item
         return []
     header = [compact(c) for c in rows[head]]
     seq_col = next((i for i, h in enumerate(header) if _SEQ_HEAD.match(h)), None)
-    task_col = next(i for i, h in enumerate(header) if _TASK_HEAD.search(h) and not _UNIT_HEAD.search(h))
-    labelled = [
-        (i, rows[head][i].strip().replace(" ", "")) for i, h in enumerate(header) if i != task_col and (_UNIT_HEAD.search(h) or _DEADLINE_HEAD.search(h))
-    ]
+    task_cols = [i for i, h in enumerate(header) if _TASK_HEAD.search(h) and not _UNIT_HEAD.search(h) and not _DEADLINE_HEAD.search(h)]
+    # 重点任务 | 具体措施: the last, most specific task column is the item; the earlier ones group items
+    task_col = task_cols[-1]
+    group_cols = task_cols[:-1]
+    labelled = [(i, _column_label(h)) for i, h in enumerate(header) if i != task_col and (_UNIT_HEAD.search(h) or _DEADLINE_HEAD.search(h))]
     items: list[Item] = []
     section_label, section_title = "", ""
     for row in rows[head + 1 :]:
@@ -82,12 +94,13 @@ def table_items(doc_id: str, rows: list[list[str]], first_seq: int) -> list[Item
         task = cells[task_col] if task_col < len(cells) else ""
         if not task:
             continue
+        group_title = " ".join(cells[c] for c in group_cols if c < len(cells) and cells[c])
         number = fold(cells[seq_col]).strip().rstrip(".、") if seq_col is not None else str(len(items) + 1)
         path = f"{section_label}/{number}" if section_label else number
         lines = [task]
         for col, label in labelled:
             value = cells[col] if col < len(cells) else ""
-            if _UNIT_HEAD.search(compact(label)):
+            if label != "完成时限":
                 # a <br> between units in a cell is a separator; a dash means "none"
                 value = re.sub(r"\s+", "、", value.strip())
                 if not re.search(r"[\u4e00-\u9fffA-Za-z]", value):
@@ -101,7 +114,7 @@ def table_items(doc_id: str, rows: list[list[str]], first_seq: int) -> list[Item
                 path=path,
                 number=number,
                 level=2 if section_label else 1,
-                section_title=section_title,
+                section_title=section_title or group_title,
                 text="\n".join(lines),
                 label=cells[seq_col] if seq_col is not None else "",
             )

@@ -359,13 +359,22 @@ class TargetExtractor:
         after = text[end : end + 2]
         if len(before) >= 2 and before[-1] in "至到" and before[-2].isdigit():
             return False  # the upper end of a span of years: 用3至5年时间
-        return before.endswith(("至", "到", "控制在", "缩短", "压缩")) or after.startswith(("以内", "之内"))
+        return before.endswith(("至", "到", "控制在", "缩短", "压缩", "不超过", "不多于", "少于", "低于")) or after.startswith(("以内", "之内"))
 
     def excluded_spans(self, text: str) -> list[tuple[int, int]]:
         spans: list[tuple[int, int]] = []
         for pattern, _why in self.r.non_targets:
             spans.extend((m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start())
         return spans
+
+    @staticmethod
+    def _share_comparators(text: str, cands: list[Candidate]) -> None:
+        """分别压缩至35小时、1.5小时以内: the 以内 after the last number governs the list."""
+        for i in range(len(cands) - 2, -1, -1):
+            c, nxt = cands[i], cands[i + 1]
+            if c.comparator == "=" and nxt.comparator in ("<=", ">=", "~") and text[c.end : nxt.start] == "、" and c.unit == nxt.unit:
+                if nxt.end > nxt.num_start and not text[nxt.start : nxt.num_start]:
+                    c.comparator = nxt.comparator
 
     def _drop_thresholds(self, text: str, cands: list[Candidate]) -> list[Candidate]:
         """Size thresholds that qualify a noun are not targets themselves.
@@ -379,6 +388,13 @@ class TargetExtractor:
             following = cands[i + 1] if i + 1 < len(cands) else None
             tail = text[c.end : c.end + 1]
             qualifies = text[c.start : c.end].endswith(("以上", "以下")) and bool(re.match(r"[\u4e00-\u9fff“]", tail))
+            if (
+                c.unit != "%"
+                and c.start < c.num_start
+                and text.startswith("的", c.end)
+                and text[c.start : c.num_start] in ("超过", "不低于", "不少于", "低于", "不超过")
+            ):
+                continue  # 超过400万元的工程采购项目: a scope, not a target
             if re.match(r"(?:每[日天年]|/[日天年])?(?:以上|以下|及以上)?的", text[c.end : c.end + 6]) and (
                 text[c.start : c.end].endswith(("以上", "以下")) or re.match(r"(?:每[日天年]|/[日天年])?(?:以上|以下)", text[c.end : c.end + 5])
             ):
@@ -605,6 +621,7 @@ class TargetExtractor:
         nt: NormText = normalize(item_text)
         text = nt.text
         cands = self._drop_thresholds(text, self.candidates(text, self.excluded_spans(text)))
+        self._share_comparators(text, cands)
         targets: list[Target] = []
         prev_indicator = ""
         prev_action = ""

@@ -116,7 +116,10 @@ def layered_page(layers: set[str]) -> bytes:
 ALL = {"government", "disclosure", "info", "other"}
 TRUST_CASES = [
     # (sources on the page, expected title, publish_date, issuer, site_name)
-    (ALL, "甲标题", "2021-01-01", "甲机构", "甲网站"),
+    # the issuer is the one exception: the 信息公开 table's 发布机构 (乙) names the publishing
+    # body and beats the ContentSource meta tag, which often names the drafting office
+    (ALL, "甲标题", "2021-01-01", "乙机构", "甲网站"),
+    (ALL - {"disclosure"}, "甲标题", "2021-01-01", "甲机构", "甲网站"),
     (ALL - {"government"}, "乙标题", "2021-02-02", "乙机构", "丁网站"),
     ({"info", "other"}, "丁标题", "2021-03-03", "丙机构", "丁网站"),
     ({"other"}, "丁标题", "2021-04-04", "丁机构", "丁网站"),
@@ -152,9 +155,11 @@ TITLE_CASES = [
     ("某省实施方案--某市人民政府", "", "某省实施方案", "某市人民政府"),
     ("某省实施方案-中安在线", "", "某省实施方案", "中安在线"),
     ("某省2021-2025年行动计划_某省人民政府", "", "某省2021-2025年行动计划", "某省人民政府"),
-    ("某省2021－2025年行动计划", "", "某省2021－2025年行动计划", ""),
+    # with no site in <title>, the footer's 版权所有 line names the site
+    ("某省2021－2025年行动计划", "", "某省2021－2025年行动计划", "某某省人民政府"),
     ("关于某事－某项的通知_某局", "关于某事－某项的通知", "关于某事－某项的通知", "某局"),
-    ("某省实施方案", "", "某省实施方案", ""),
+    ("某省实施方案", "", "某省实施方案", "某某省人民政府"),
+    ("某省实施方案_政府信息公开专栏", "", "某省实施方案", "某某省人民政府"),
 ]
 
 

@@ -36,6 +36,7 @@ from pipeline.extract.metadata import (
     base_url,
     body_fallbacks,
     disclosure_values,
+    footer_site,
     from_meta,
     header_lines,
     info_values,
@@ -43,6 +44,7 @@ from pipeline.extract.metadata import (
     merge_in_order,
     meta_tags,
     normalise_dates,
+    script_values,
     title_from_tag,
     url_date,
 )
@@ -102,12 +104,20 @@ def _info(page: HtmlElement, order: dict[HtmlElement, int], body: Body, title: s
 
 
 def _metadata(head: dict[str, dict[str, str]], disclosure: dict[str, str], info: dict[str, str], fallbacks: dict[str, str]) -> dict[str, str]:
-    """All sources merged in the order of trust, each source's dates normalised first."""
+    """All sources merged in the order of trust, each source's dates normalised first.
+
+    One exception to the order: the issuer comes from the 信息公开 table's 发布机构
+    before the ContentSource meta tag, which often names the drafting office
+    (局城建科, 农产品质量安全监管司) rather than the body that published the document.
+    """
+    issuer = {"issuer": disclosure["issuer"]} if disclosure.get("issuer") else {}
     return merge_in_order(
+        issuer,
         normalise_dates(head["government"]),
         normalise_dates(disclosure),
         info,
         normalise_dates(head["other"]),
+        normalise_dates(head["script"]),
         head["title"],
         fallbacks,
     )
@@ -133,6 +143,7 @@ def extract_page(
         "government": from_meta(tags, rules.government_meta),
         "other": from_meta(tags, rules.other_meta),
         "title": {"title": tag_title, "site_name": tag_site},
+        "script": script_values(root),
     }
     base = base_url(root, tags, rules, source)
     remove_elements(root, lambda el: tag_of(el) in rules.drop_tags)
@@ -150,7 +161,7 @@ def extract_page(
         head,
         disclosure,
         _info(page, order, body, title, rules),
-        {**body_fallbacks(body_text, rules), "publish_date": url_date(base or source)},
+        {**body_fallbacks(body_text, rules), "publish_date": url_date(base or source), **footer_site(page)},
     )
     files = attachments(body.roots, base, rules)
     if not body_text and not files:

@@ -186,6 +186,11 @@ def _is_boilerplate(text: str, position: int, count: int, rules: ExtractRules) -
 def clean_lines(lines: list[Line], title: str, rules: ExtractRules) -> list[Line]:
     """Drop boilerplate lines and the title repeated at the top of the body."""
     kept = [line for i, line in enumerate(lines) if not _is_boilerplate(line.text, i, len(lines), rules)]
+    # a related-links block in the last part of the body (往期推荐, 相关阅读) ends the article
+    for i in range(len(kept) // 2, len(kept)):
+        if any(marker.search(kept[i].text) for marker in rules.tail_markers):
+            kept = kept[:i]
+            break
     wanted = compact(title)
     while wanted and kept and kept[0].tag != "tr" and compact(kept[0].text) == wanted:
         kept.pop(0)

@@ -59,6 +59,7 @@ class ExtractRules:
     line_open_punctuation: str = "，、"
     doc_number: re.Pattern[str] = re.compile(r"(?!)")
     generic_link_names: frozenset[str] = frozenset()
+    tail_markers: list[re.Pattern[str]] = field(default_factory=list)
 
 
 def _lower(expr: str) -> str:
@@ -173,4 +174,5 @@ def load_extract_rules(rules_dir: Path) -> ExtractRules:
         line_open_punctuation=_nonempty_string(sections, "line_open_punctuation", path),
         doc_number=_pattern(sections, "doc_number", path),
         generic_link_names=frozenset(_string_section(sections, "generic_link_names", path)),
+        tail_markers=[compile_regex(p, path, line) for line, p in sections.get("tail_markers", [])],
     )

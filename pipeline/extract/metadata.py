@@ -186,6 +186,8 @@ def title_from_tag(page: HtmlElement, rules: ExtractRules) -> tuple[str, str]:
     if not pieces:
         return "", ""
     site = pieces[-1] if len(pieces) >= 2 else ""
+    if _COLUMN.search(site):
+        site = ""  # 政府信息公开专栏, 政策文件栏目: a column of the site, not the site
     best = pieces[0]
     for heading in _headings(page):
         if raw.startswith(heading) and len(heading) > len(best):
@@ -308,6 +310,27 @@ def attachments(roots: list[HtmlElement], base: str, rules: ExtractRules) -> lis
     return out
 
 
+_COLUMN = re.compile(r"(?:专栏|栏目|频道|专题|子站)$")
+_SCRIPT_DATE = re.compile(r"""\b(?:createTime|publish_time|publishTime|pubDate|pubdate|pubtime)\s*=\s*["']([^"']{8,30})["']""")
+_COPYRIGHT = re.compile(r"版权所有\s*[:：]?\s*[©(（]?\s*([\u4e00-\u9fff]{3,20}?)(?:\s|[|｜，,。]|$)")
+_ADOPTED = re.compile(r"^[（(]\s*((?:19|20)\d{2}年\d{1,2}月\d{1,2}日)[^）)]{0,60}(?:通过|批准|公布|发布)[^）)]{0,20}[）)]$")
+
+
+def script_values(page: HtmlElement) -> dict[str, str]:
+    """publish_date from a script variable (WeChat's createTime), for pages that fill the date by script."""
+    for script in page.iter("script"):
+        m = _SCRIPT_DATE.search(script.text or "")
+        if m:
+            return {"publish_date": m.group(1)}
+    return {}
+
+
+def footer_site(page: HtmlElement) -> dict[str, str]:
+    """site_name from the 版权所有 line of the footer, when the <title> names no site."""
+    m = _COPYRIGHT.search(clean_inline(page.text_content()))
+    return {"site_name": m.group(1)} if m else {}
+
+
 def body_fallbacks(lines: list[str], rules: ExtractRules) -> dict[str, str]:
     """doc_number from a 文号 line near the top of the body; written_date from its first date-only line."""
     out: dict[str, str] = {}
@@ -318,6 +341,11 @@ def body_fallbacks(lines: list[str], rules: ExtractRules) -> dict[str, str]:
     for text in lines:
         if len(text) <= _DATE_LINE_MAX and is_date_line(text):
             out["written_date"] = parse_date(text)
+            break
+        adopted = _ADOPTED.match(text.strip())
+        if adopted:
+            # a regulation's adoption note: （2022年11月25日…常务委员会第三十六次会议通过）
+            out["written_date"] = parse_date(adopted.group(1))
             break
     return out
 
