@@ -170,7 +170,7 @@ class ResponsibilityParser:
         parts = [content[a:b].strip() for a, b in split_top(content, ",、;")]
         parts = [p.rstrip("等") for p in parts if p]
         return bool(parts) and all(
-            p.endswith(self.rules.unit_suffixes) or p.startswith(self.rules.collective_prefixes) for p in parts
+            p.endswith(self.rules.unit_suffixes) or p.startswith(self.rules.collective_prefixes) or _BARE_ADMIN.match(p) for p in parts
         )
 
     def has_role_word(self, content: str) -> bool:
@@ -245,7 +245,7 @@ class ResponsibilityParser:
                 raw = raw.rstrip("等").strip()
                 if not re.search(r"[\u4e00-\u9fffA-Za-z]", raw):
                     continue  # a dash or a stray mark in a table cell: no unit
-                if collective_list and out and _BARE_ADMIN.match(raw):
+                if out and _BARE_ADMIN.match(raw) and (collective_list or out[-1][0].startswith(self.rules.collective_prefixes)):
                     # 各市、州、县人民政府 is one collective unit: 州 and 县人民政府 are not units alone
                     prev, prev_etc = out.pop()
                     out.append((prev + "、" + raw, prev_etc or etc))
@@ -286,6 +286,7 @@ class ResponsibilityParser:
         deadline = ""
         pending: list[tuple[str, bool]] = []
         lead_seen = False
+        deadline_span: tuple[int, int] | None = None
 
         def assign(items: list[tuple[str, bool]], role: str) -> None:
             nonlocal lead_seen
@@ -315,6 +316,7 @@ class ResponsibilityParser:
                 label = lm.group(1)
                 rest_a, rest_b = base + lm.end(), base + len(stripped)
                 if label in self.deadline_labels:
+                    deadline_span = (rest_a, rest_b)
                     deadline = nt.raw(rest_a, rest_b).strip()
                     continue
                 role = self.label_roles.get(label, "responsible")
@@ -355,7 +357,11 @@ class ResponsibilityParser:
                 pending = []
                 continue
             if _DEADLINE.search(stripped) and not self.looks_like_units(stripped):
-                deadline = nt.raw(base, base + len(stripped)).strip()
+                if deadline_span and deadline_span[1] >= base - 2:
+                    deadline_span = (deadline_span[0], base + len(stripped))  # 6月底前启动，12月底前完成
+                else:
+                    deadline_span = (base, base + len(stripped))
+                deadline = nt.raw(*deadline_span).strip()
                 continue
             if self.looks_like_units(stripped):
                 pending.extend(self.split_units(nt, base, base + len(stripped)))
