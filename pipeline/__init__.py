@@ -33,9 +33,7 @@ def load_rules(directory: Any = None) -> Rules:
 _DEFAULT_RULES: Rules | None = None
 
 
-def parse(
-    raw: bytes, source: str = "", *, rules: Rules | None = None, http_charset: str | None = None
-) -> DocumentResult:
+def parse(raw: bytes, source: str = "", *, rules: Rules | None = None, http_charset: str | None = None) -> DocumentResult:
     """One document from raw bytes to typed records (raises DocumentError with the reason)."""
     global _DEFAULT_RULES
     from pipeline.process import process

@@ -125,9 +125,7 @@ def score_page(gold: dict[str, Any], page_gold: dict[str, Any], result: Document
                 keyed.add((str(gi["path"]), compact(u["unit"])))
                 g_clause.append((str(gi["path"]), compact(u["unit"]), int(u.get("clause", 1)), compact(str(u.get("deadline", "") or ""))))
     p_clause = [
-        (path_of[r.item_id], compact(r.unit), r.clause, compact(r.deadline))
-        for r in result.responsibilities
-        if (path_of[r.item_id], compact(r.unit)) in keyed
+        (path_of[r.item_id], compact(r.unit), r.clause, compact(r.deadline)) for r in result.responsibilities if (path_of[r.item_id], compact(r.unit)) in keyed
     ]
     _set(report, "units_clause", *_match(g_clause, p_clause))
     collective = ("各", "相关", "有关", "其他", "市直", "省直", "县直")
@@ -316,9 +314,7 @@ def check_floors(figs: dict[str, float], floors_path: Path) -> list[str]:
     return problems
 
 
-def main(
-    corpus: Path, rules_dir: str | None, floors: Path, *, details: bool = False, json_out: str | None = None
-) -> int:
+def main(corpus: Path, rules_dir: str | None, floors: Path, *, details: bool = False, json_out: str | None = None) -> int:
     rules = load_rules(rules_dir)
     reports = evaluate_corpus(corpus, rules)
     print(format_report(reports, details=details))

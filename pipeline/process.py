@@ -9,6 +9,7 @@ cluster engine) can run it. A document that cannot be processed raises
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from pipeline.rules import Rules
 from pipeline.structure import build_items
 from pipeline.tables import is_task_table, table_items, table_row_lines, table_warnings
 from pipeline.targets import TargetExtractor
+from pipeline.units import Region, UnitInfo
 
 PIPELINE_VERSION = "0.1.0"
 
@@ -79,6 +81,26 @@ def structure_page(doc_id: str, body: str, tables: list[list[list[str]]], rules:
     return items, warnings
 
 
+_ISSUER_SUFFIX = re.compile(r"(?:办公厅|办公室|网站|门户网站|政府网|官网)$")
+_OFFICE = re.compile(r"^(?:部|局|委|厅)?(?P<name>[\u4e00-\u9fff]{2,16}?(?:司|局|处|科|室|中心|站|所|院))$")
+_REGION_WORD = re.compile(r"[省市县区州]|自治|国家|中国|中华")
+
+
+def internal_office(unit: str, issuer: str, rules: Rules, region: Region | None, date: str) -> UnitInfo | None:
+    """An office inside the issuing body (部公路局, 农产品质量安全监管司, 局城建科).
+
+    Ministry and bureau documents name their own offices without the body's
+    name: the canonical name is the issuer's body followed by the office.
+    """
+    m = _OFFICE.match(unit)
+    if not m or not issuer or _REGION_WORD.search(m.group("name")[:2]):
+        return None
+    body = rules.units.resolve(_ISSUER_SUFFIX.sub("", issuer), region=region, date=date)
+    if body is None or body.kind != "government" or body.canonical.endswith(("人民政府", "政府")):
+        return None
+    return UnitInfo(canonical=body.canonical + m.group("name"), level=body.level, kind=body.kind, parent=body.canonical, rule="internal office of the issuer")
+
+
 def annotate(items: list[Item], rules: Rules, *, issuer: str = "", title: str = "", date: str = "") -> tuple[list[Responsibility], list[Target], list[str]]:
     """Responsibilities and targets of the items (fills responsibility_raw and deadline)."""
     resp_parser, target_extractor = _parsers(rules)
@@ -92,7 +114,7 @@ def annotate(items: list[Item], rules: Rules, *, issuer: str = "", title: str = 
         item.deadline = deadline
         warnings.extend(f"{item.path}: {w}" for w in item_warnings)
         for position, p in enumerate(parsed, start=1):
-            info = rules.units.resolve(p.unit, region=region, date=date)
+            info = rules.units.resolve(p.unit, region=region, date=date) or internal_office(p.unit, issuer, rules, region, date)
             responsibilities.append(
                 Responsibility(
                     item_id=item.item_id,

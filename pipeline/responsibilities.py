@@ -94,9 +94,7 @@ class ParsedUnit:
     deadline: str = ""
 
 
-_DEADLINE = re.compile(
-    r"(?:(?:19|20)\d{2}年|\d{1,2}月|年内|年底|年末|上半年|下半年|季度|长期|持续|逐步|常态化|每年|全年|月底|前完成|前出台|前启动|完成时限)"
-)
+_DEADLINE = re.compile(r"(?:(?:19|20)\d{2}年|\d{1,2}月|年内|年底|年末|上半年|下半年|季度|长期|持续|逐步|常态化|每年|全年|月底|前完成|前出台|前启动|完成时限)")
 _BOOK = re.compile(r"《[^《》]*》")
 _LEAD_MARK = re.compile(r"[（(]\s*牵头(?:单位|部门)?\s*[)）]$")
 _BARE_ADMIN = re.compile(r"^(?:[市州县区盟旗]|[市州县区盟旗](?:人民政府|政府|委|局))$")
@@ -169,9 +167,7 @@ class ResponsibilityParser:
     def looks_like_units(self, content: str) -> bool:
         parts = [content[a:b].strip() for a, b in split_top(content, ",、;")]
         parts = [p.rstrip("等") for p in parts if p]
-        return bool(parts) and all(
-            p.endswith(self.rules.unit_suffixes) or p.startswith(self.rules.collective_prefixes) or _BARE_ADMIN.match(p) for p in parts
-        )
+        return bool(parts) and all(p.endswith(self.rules.unit_suffixes) or p.startswith(self.rules.collective_prefixes) or _BARE_ADMIN.match(p) for p in parts)
 
     def has_role_word(self, content: str) -> bool:
         return any(w in content for w, _ in self.role_words) or bool(self.label_re.search(content))
@@ -338,9 +334,7 @@ class ResponsibilityParser:
                 # role word inside the segment: 省财政厅牵头负责落实
                 for word, role in self.role_words:
                     pos = stripped.find(word)
-                    if pos > 0 and self.looks_like_units(
-                        stripped[:pos].replace("按职责分工", "").replace("按职责", "")
-                    ):
+                    if pos > 0 and self.looks_like_units(stripped[:pos].replace("按职责分工", "").replace("按职责", "")):
                         hit = (stripped[pos:], role)
                         break
             if hit is not None:

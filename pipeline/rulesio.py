@@ -91,9 +91,7 @@ def csv_rows(path: Path, required: list[str]) -> Iterator[tuple[int, dict[str, s
     except FileNotFoundError:
         raise RulesError(path, None, "rule file not found") from None
     with handle:
-        lines = [
-            (n, line) for n, line in enumerate(handle, start=1) if line.strip() and not line.lstrip().startswith("#")
-        ]
+        lines = [(n, line) for n, line in enumerate(handle, start=1) if line.strip() and not line.lstrip().startswith("#")]
     if not lines:
         raise RulesError(path, None, "empty rule file (a header row is needed)")
     reader = csv.reader([line for _, line in lines])

@@ -186,8 +186,7 @@ def datapackage() -> dict[str, object]:
             schema["primaryKey"] = list(table.primary_key)
         if table.foreign_keys:
             schema["foreignKeys"] = [
-                {"fields": list(local), "reference": {"resource": ref, "fields": list(remote)}}
-                for local, ref, remote in table.foreign_keys
+                {"fields": list(local), "reference": {"resource": ref, "fields": list(remote)}} for local, ref, remote in table.foreign_keys
             ]
         resources.append(
             {

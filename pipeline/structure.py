@@ -126,9 +126,7 @@ class Block:
 
 
 _SENTENCE_END = tuple("。；;！!？?")
-_RESP_LINE = re.compile(
-    r"^\s*(?:牵头单位|牵头部门|责任单位|责任部门|配合单位|配合部门|协办单位|参与单位|负责单位|完成时限|完成时间|时间节点)\s*[:：]"
-)
+_RESP_LINE = re.compile(r"^\s*(?:牵头单位|牵头部门|责任单位|责任部门|配合单位|配合部门|协办单位|参与单位|负责单位|完成时限|完成时间|时间节点)\s*[:：]")
 _TRAILING_PAREN = re.compile(r"[)）]\s*[。；;]?\s*$")
 _SIGNATURE = re.compile(
     r"^(?:[\u4e00-\u9fff（）()]{2,30}(?:政府|办公厅|办公室|委员会|领导小组|局|厅|部|委)|(?:19|20)\d{2}年\d{1,2}月\d{1,2}日|[二〇一二三四五六七八九零]{4}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日)$"
@@ -251,15 +249,11 @@ def numbering_warnings(blocks: list[Block]) -> list[str]:
             running = last_of_kind.get(block.kind)
             ok = block.value == 1 or (running is not None and block.value == running + 1)
             if not ok and not (running is None and block.value == 1):
-                warnings.append(
-                    f"numbering: {block.printed_label} opens {'/'.join(parent) or 'the document'} (expected 1)"
-                )
+                warnings.append(f"numbering: {block.printed_label} opens {'/'.join(parent) or 'the document'} (expected 1)")
         elif block.value == prev:
             warnings.append(f"numbering: duplicate {block.printed_label} under {'/'.join(parent) or 'the top level'}")
         elif block.value != prev + 1:
-            warnings.append(
-                f"numbering: {block.printed_label} follows {prev} under {'/'.join(parent) or 'the top level'} (gap)"
-            )
+            warnings.append(f"numbering: {block.printed_label} follows {prev} under {'/'.join(parent) or 'the top level'} (gap)")
         if block.path in seen_paths:
             warnings.append(f"numbering: path {'/'.join(block.path)} occurs twice")
         seen_paths.add(block.path)
@@ -318,9 +312,7 @@ def absorb_sub_points(blocks: list[Block], kinds: frozenset[str]) -> None:
         parent.children = 0
 
 
-def build_items(
-    doc_id: str, body: str, rules: NumberingRules, skip_lines: set[str] | None = None
-) -> tuple[list[Item], list[str]]:
+def build_items(doc_id: str, body: str, rules: NumberingRules, skip_lines: set[str] | None = None) -> tuple[list[Item], list[str]]:
     """Items (leaves of the numbering) of a body with one block per line, and warnings."""
     lines = [ln for ln in body.split("\n") if not skip_lines or ln.strip() not in skip_lines]
     blocks = absorb_below_leaf_kinds(parse_blocks(lines, rules), rules.leaf_kinds)

@@ -27,6 +27,13 @@ from pipeline.tokenize import tokenizer
 OPS = {"=", ">=", "<=", "~", "range"}
 UNIT_ALIASES = {"个百分点": "百分点", "个工作日": "工作日"}
 LEVEL_ACTIONS = (
+    "增至",
+    "增到",
+    "扩大到",
+    "扩大至",
+    "减至",
+    "缩减至",
+    "压降至",
     "压减至",
     "压减到",
     "缩短至",
@@ -518,6 +525,9 @@ class TargetExtractor:
                 indicator = between
         if not indicator:
             indicator = self._strip_indicator(after_text)
+        if not indicator and found and len(found) == 1 and local[: found[0][0]].strip() and c.unit.endswith("元"):
+            # 省级专项资金安排2亿元: with money, the verb before the amount is a verb
+            indicator = self._strip_indicator(self._trim_before(local[: found[0][0]]))
         if not indicator and found and len(found) == 1 and local[: found[0][0]].strip():
             # 修复性养护8万公里, 棚户区改造14.92万套: the "action" closes a noun phrase
             indicator, action = self._strip_indicator(self._trim_before(local)), ""

@@ -1,4 +1,4 @@
-"""Bad input gives warnings on the document or a one-line reason, never a crash."""
+"""process() on whole pages: bad input warns or fails with one line; units get canonical names."""
 
 from __future__ import annotations
 
@@ -56,3 +56,15 @@ def test_unreadable_documents_raise_one_line_reasons(rules, content, fragment):
         process(RawDocument("x.html", content), rules)
     assert fragment.lower() in str(err.value).lower()
     assert "\n" not in str(err.value)
+
+
+def test_offices_of_the_issuing_body_get_canonical_names(rules):
+    body = "<p>一、任务</p><p>1.加快农村公路建设。（部公路局牵头，部规划研究院配合）</p><p>2.推进养护改革。（各省级交通运输主管部门负责）</p>"
+    raw = PAGE.format(title="交通运输部关于推进农村公路高质量发展的通知", body=body).replace(
+        "<head>", "<head><meta name='ContentSource' content='交通运输部'>"
+    )
+    result = process(RawDocument("moc.html", raw.encode("utf-8")), rules)
+    names = {r.unit: r.unit_canonical for r in result.responsibilities}
+    assert names["部公路局"] == "交通运输部公路局"
+    assert names["部规划研究院"] == "交通运输部规划研究院"
+    assert names["各省级交通运输主管部门"] == ""
