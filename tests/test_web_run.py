@@ -1,7 +1,7 @@
 """`python -m pipeline run` end to end against a real HTTP server on 127.0.0.1.
 
 The server (http.server in a thread, ephemeral port) serves tests/websiterun/:
-real policy pages copied from corpus/pages under TRS-style article URLs, some
+real policy pages from corpus/pages under TRS-style article URLs, some
 re-encoded as GBK with the charset given only in the HTTP header, two
 paginated listing pages (page count written by `createPageHTML`), a
 robots.txt that disallows /private/ and sets a tiny Crawl-delay, and a few
@@ -18,6 +18,7 @@ import csv
 import hashlib
 import itertools
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -70,6 +71,41 @@ GBK_BY_HEADER = {
 }
 # gb2312 declared only in <meta>; the header says text/html with no charset.
 META_ONLY = {"/zcwj/202205/t20220510_100012.html", "/zcwj/202204/t20220406_100013.html"}
+# Article pages are corpus pages served under article URLs (no copies): path -> (corpus page, re-encode)
+# where re-encode means UTF-8 bytes turned into GBK with their <meta charset> removed.
+CORPUS = REPO / "corpus" / "pages"
+FROM_CORPUS = {
+    "/zcwj/202503/t20250326_100001.html": ("r-gwy-2025-division.html", False),
+    "/zcwj/202405/t20240510_100002.html": ("r-gansu-2024-youth-employment.html", True),
+    "/zcwj/202404/t20240418_100003.html": ("r-jiangmen-2024-private-economy.html", False),
+    "/zcwj/202403/t20240320_100004.html": ("r-hubei-2024-digital-gov-table.html", False),
+    "/zcwj/202403/t20240315_100005.html": ("r-shanxi-2024-rural-water-measures.html", False),
+    "/zcwj/202403/t20240305_100006.html": ("r-zhejiang-2024-investment-clauses.html", False),
+    "/zcwj/202306/t20230612_100007.html": ("r-zhuzhou-2023-elderly-care.html", True),
+    "/zcwj/202304/t20230417_100008.html": ("x-ministry-rural-roads.html", False),
+    "/zcwj/202304/t20230407_100009.html": ("r-quanzhou-2023-rural-environment.html", True),
+    "/zcwj/202303/t20230302_100010.html": ("x-table-luoyang-digital.html", False),
+    "/zcwj/202302/t20230220_100011.html": ("x-nocharset-chaling-rural.html", False),
+    "/zcwj/202205/t20220510_100012.html": ("x-gbk-pingjiang-environment.html", False),
+    "/zcwj/202204/t20220406_100013.html": ("x-legacy-jiujiang-business.html", False),
+    "/private/t20220315_999001.html": ("x-trs-jiangxi-digital.html", False),
+    "/faults/t20220520_200001.html": ("x-wechat-chengdu-consumption.html", False),
+}
+
+
+def corpus_bytes(path: str) -> tuple[bytes, float] | None:
+    """The bytes served for an article path, and the modification time of their source."""
+    if path not in FROM_CORPUS:
+        return None
+    name, to_gbk = FROM_CORPUS[path]
+    source = CORPUS / name
+    body = source.read_bytes()
+    if to_gbk:
+        text = re.sub(r"<meta[^>]*charset[^>]*>\s*", "", body.decode("utf-8"), count=1, flags=re.IGNORECASE)
+        body = text.encode("gbk")
+    return body, source.stat().st_mtime
+
+
 FAULT_PAGE = "/faults/t20220520_200001.html"  # a real page, served behind the misbehaving routes
 BUSY = "/faults/busy/t20220520_200001.html"  # 503 on the first request, then FAULT_PAGE
 SLOW = "/faults/slow/t20220520_200001.html"  # FAULT_PAGE after SLOW_SECONDS
@@ -157,11 +193,12 @@ class Handler(BaseHTTPRequestHandler):
     def static(self, req: Request, path: str) -> None:
         rel = path.lstrip("/") or "index.html"
         file = (SITE / rel).resolve()
-        if not file.is_file() or SITE.resolve() not in file.parents or file.name == "README.md":
+        served = corpus_bytes(path)
+        if served is None and (not file.is_file() or SITE.resolve() not in file.parents or file.name == "README.md"):
             return self.answer(req, 404, "<html><body>404 页面不存在</body></html>".encode(), {"Content-Type": "text/html; charset=utf-8"})
         if path.startswith("/zcwj/") and self.server.article_delay and req.headers.get("User-Agent") != self.server.unhurried_agent:
             time.sleep(self.server.article_delay)
-        body = file.read_bytes()
+        body, modified = served if served is not None else (file.read_bytes(), file.stat().st_mtime)
         if path in GBK_BY_HEADER:
             ctype = "text/html; charset=GBK"
         elif path in META_ONLY:
@@ -173,7 +210,7 @@ class Handler(BaseHTTPRequestHandler):
         else:
             ctype = "text/html; charset=utf-8"
         etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
-        mtime = int(file.stat().st_mtime)
+        mtime = int(modified)
         validators = {"ETag": etag, "Last-Modified": formatdate(mtime, usegmt=True)}
         if req.headers.get("If-None-Match") == etag:
             return self.answer(req, 304, b"", validators)
