@@ -23,6 +23,7 @@ from pipeline.process import DocumentError, process
 from pipeline.records import DocumentResult, RawDocument
 from pipeline.rules import Rules, load_rules
 from pipeline.textnorm import compact
+from pipeline.units import is_collective
 
 FIELDS = ("items", "units_role", "units_etc", "units_clause", "targets_vuc", "targets_indicator", "metadata")
 META_FIELDS = ("title", "publish_date", "issuer", "doc_number", "written_date", "site_name")
@@ -128,8 +129,7 @@ def score_page(gold: dict[str, Any], page_gold: dict[str, Any], result: Document
         (path_of[r.item_id], compact(r.unit), r.clause, compact(r.deadline)) for r in result.responsibilities if (path_of[r.item_id], compact(r.unit)) in keyed
     ]
     _set(report, "units_clause", *_match(g_clause, p_clause))
-    collective = ("各", "相关", "有关", "其他", "市直", "省直", "县直")
-    named = [r for r in result.responsibilities if not compact(r.unit).startswith(collective)]
+    named = [r for r in result.responsibilities if not is_collective(r.unit)]
     report.body["canonical"] = (sum(1 for r in named if r.unit_canonical), len(named))
 
     # targets: value+unit+comparator, then with the indicator

@@ -142,7 +142,7 @@ def run_batch(
             else:
                 summary.updated += 1
             for r in outcome.result.responsibilities:
-                if not r.unit_canonical and not r.unit.startswith(rules.roles.collective_prefixes):
+                if not r.unit_canonical and not rules.units.is_collective(r.unit):
                     summary.unknown_units[r.unit] = summary.unknown_units.get(r.unit, 0) + 1
         elif outcome.failure is not None:
             failures.append(outcome.failure)

@@ -459,7 +459,12 @@ class TargetExtractor:
         for a, b in spans:
             # 新建和改造, 新建、改扩建: one compound action
             second = segment[a:b]
-            if joined and segment[joined[-1][1] : a] in ("", "和", "及", "、", "与", "或") and second not in LEVEL_ACTIONS + INCREASE_ACTIONS:
+            ends_segment = not segment[b:].strip()  # a level verb right before the number stands alone (投入|增长7%)
+            if (
+                joined
+                and segment[joined[-1][1] : a] in ("", "和", "及", "、", "与", "或")
+                and not (second in LEVEL_ACTIONS + INCREASE_ACTIONS and ends_segment)
+            ):
                 joined[-1] = (joined[-1][0], b)
             else:
                 joined.append((a, b))
@@ -516,7 +521,7 @@ class TargetExtractor:
                     p2, a2 = inner[-1]
                     tail2 = self._strip_indicator(self._trim_before(local[p2 + len(a2) :]))
                     if tail2:
-                        between = tail2
+                        between, action = tail2, a2
                 if between and not between.endswith(("等", "和", "及", "与", "、")):
                     indicator = between
         else:
@@ -542,7 +547,7 @@ class TargetExtractor:
         """Drop a scope phrase glued to the front of an indicator: 工程年内完成率 → 完成率."""
         for pattern in self.r.deadlines:
             scopes = [m for m in pattern.finditer(head) if m.group(0)]
-            if scopes:
+            if scopes and head[scopes[-1].end() :].strip():
                 head = head[scopes[-1].end() :]
         return head
 
