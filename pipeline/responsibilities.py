@@ -187,6 +187,8 @@ class ResponsibilityParser:
                 continue
             if self.has_role_word(content) or (is_trailing and self.looks_like_units(content)):
                 groups.append(Group(a, b))
+            elif groups and groups[-1].end + 2 >= a and _DEADLINE.search(content) and len(content) <= 30:
+                groups.append(Group(a, b))  # a deadline in brackets of its own, right after a clause
         # labelled lines: 责任单位：… / 牵头单位：…；配合单位：…
         # consecutive labelled lines (牵头单位：… / 配合单位：… / 完成时限：…) are one clause
         labelled: list[Group] = []
@@ -371,11 +373,21 @@ class ResponsibilityParser:
         units: list[ParsedUnit] = []
         raws: list[str] = []
         deadlines: list[str] = []
-        for number, group in enumerate(groups, start=1):
-            parsed, deadline = self.parse_group(nt, group, number)
+        number = 0
+        last_group: list[ParsedUnit] = []
+        for group in groups:
+            parsed, deadline = self.parse_group(nt, group, number + 1)
+            if not parsed and deadline and last_group and not group.labelled:
+                # （省财政厅牵头）（2023年12月底前）: a deadline in brackets of its own closes the clause before it
+                for p in last_group:
+                    p.deadline = p.deadline or deadline
+                deadlines.append(deadline)
+                continue
+            number += 1
             for p in parsed:
                 p.deadline = deadline
             units.extend(parsed)
+            last_group = parsed
             raws.append(nt.raw(group.start, group.end).strip())
             if deadline:
                 deadlines.append(deadline)

@@ -330,6 +330,11 @@ class TargetExtractor:
                 if comparator != "range":
                     comparator = op
                 break
+        else:
+            if unit in self.r.time_units and text.startswith("内", cand_end):
+                cand_end += 1  # 3个工作日内: within
+                if comparator != "range":
+                    comparator = "<="
         # a comparator word before the number is part of raw; when a word after it
         # disagrees (控制在3%左右), the one after, which qualifies the number itself, wins
         suffix_set = comparator != "=" or approx_after
