@@ -26,7 +26,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -34,6 +34,7 @@ import pytest
 
 from pipeline.fetch import FetchConfig, Fetcher, FetchOutcome, Store, StoreLocked, discover, iter_store
 from pipeline.fetch.store import TEMP_PREFIX
+from tests.localsite import QuietHandler
 
 SITE = Path(__file__).parent / "fetchsite"
 REPO = Path(__file__).resolve().parent.parent
@@ -100,11 +101,8 @@ class SiteServer(ThreadingHTTPServer):
         pass  # clients hanging up on purpose are not errors here
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(QuietHandler):
     server: SiteServer
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
     def do_GET(self) -> None:
         state = self.server.state
@@ -120,15 +118,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def answer(self, req: Request, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
         req.status = status
-        self.send_response(status)
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        if status != 304:
-            self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if body and status != 304:
-            self.wfile.write(body)
-            req.bytes_sent = len(body)
+        sent = self.write_response(status, body, headers)
+        if sent:
+            req.bytes_sent = sent
         req.complete = True
 
     def redirect(self, req: Request, status: int, location: str) -> None:

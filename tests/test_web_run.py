@@ -29,13 +29,14 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from pipeline.fetch import Store
+from tests.localsite import QuietHandler
 
 REPO = Path(__file__).resolve().parent.parent
 SITE = Path(__file__).parent / "websiterun"
@@ -150,11 +151,8 @@ class SiteServer(ThreadingHTTPServer):
         pass  # clients hanging up (timeouts, kill -9) are not errors here
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(QuietHandler):
     server: SiteServer
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
     def do_GET(self) -> None:
         req = Request(time.monotonic(), self.path, dict(self.headers.items()))
@@ -171,14 +169,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def answer(self, req: Request, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
         req.status = status
-        self.send_response(status)
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        if status != 304:
-            self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if body and status != 304:
-            self.wfile.write(body)
+        self.write_response(status, body, headers)
 
     def route(self, req: Request, n: int) -> None:
         path = req.bare_path

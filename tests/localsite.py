@@ -1,0 +1,28 @@
+"""What the tests' local HTTP servers share: a quiet handler that answers with real bytes.
+
+tests/test_fetch.py and tests/test_web_run.py each run a real http.server on
+127.0.0.1 with their own routes and request logs; writing a response (status,
+headers, Content-Length, no body for 304) is the same for both.
+"""
+
+from __future__ import annotations
+
+from http.server import BaseHTTPRequestHandler
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # the tests keep their own request logs
+
+    def write_response(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> int:
+        """Send one response; returns the number of body bytes written."""
+        self.send_response(status)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        if status != 304:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if body and status != 304:
+            self.wfile.write(body)
+            return len(body)
+        return 0
