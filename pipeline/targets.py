@@ -541,6 +541,10 @@ class TargetExtractor:
         if not indicator and found and len(found) == 1 and local[: found[0][0]].strip():
             # 修复性养护8万公里, 棚户区改造14.92万套: the "action" closes a noun phrase
             indicator, action = self._strip_indicator(self._trim_before(local)), ""
+        # a share names its own population: 城镇新建建筑中绿色建筑占比 → 绿色建筑占比
+        share = re.match(r"^.{2,}?中(?P<rest>[^中]{3,}(?:占比|比例|比重))$", indicator)
+        if share:
+            indicator = share.group("rest")
         # a leading enumerator or size threshold is not part of what is counted: 一是…比例, 10亿元以上制造业项目
         indicator = re.sub(r"^[一二三四五六七八九十]+是", "", indicator)
         # a baseline or starting point is not what is counted: 能耗比2020年下降, 时限由20个工作日
