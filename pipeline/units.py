@@ -367,6 +367,11 @@ class UnitRules:
             found = self._relative_lookup(text, region, year)
             if found is not None:
                 return found
+            if text.startswith("市") and not region.city and region.county.endswith("市"):
+                # a county-level city (晋江市) calls its own bureaus 市X局, as a county says 县X局
+                found = self._relative_lookup("县" + text[1:], region, year)
+                if found is not None:
+                    return found
         found = self._named_region_lookup(text, year)
         if found is not None:
             return found
