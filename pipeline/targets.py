@@ -27,6 +27,8 @@ from pipeline.tokenize import tokenizer
 OPS = {"=", ">=", "<=", "~", "range"}
 UNIT_ALIASES = {"个百分点": "百分点", "个工作日": "工作日"}
 LEVEL_ACTIONS = (
+    "保持",
+    "维持",
     "增至",
     "增到",
     "扩大到",
@@ -443,7 +445,7 @@ class TargetExtractor:
             b += 1
         return a, b
 
-    def _actions(self, segment: str) -> list[tuple[int, str]]:
+    def _actions(self, segment: str, guess_verbs: bool = True) -> list[tuple[int, str]]:
         """Actions in a clause segment, in order: known actions on word boundaries,
         else any known action as a substring (全面完成), else jieba's verbs."""
         if not segment:
@@ -475,6 +477,8 @@ class TargetExtractor:
                 joined.append((a, b))
         if joined:
             return [(a, segment[a:b]) for a, b in joined]
+        if not guess_verbs:
+            return []
         # failing a known action, jieba's verbs (招录, 募集, 汇聚): the first of the last run of
         # verbs, since verbs straight after a verb modify its object (募集|就业|见习|岗位)
         tokens = tok.tokens(segment)
@@ -502,8 +506,9 @@ class TargetExtractor:
         dash = before.rfind("——")
         local = (before[dash + 2 :] if dash >= 0 else before).lstrip("、，,和及与 ")
         after_text = self._after_indicator(text[c.end : cb])
-        found = self._actions(local)
-        if found and c.start < c.num_start and not any(a in self._action_set for _, a in found):
+        # in a list (…集聚区1个、省级…集聚区3个) the verb was given once, before the first number
+        found = self._actions(local, guess_verbs=start != prev_end)
+        if found and c.start < c.num_start and not any(any(k in a for k in self._action_set if len(k) > 1) for _, a in found):
             # 一般公共预算支出规模超过29万亿元: 支出 modifies 规模; the comparator word is the verb
             rest = tokenizer(self.r.rules_dir, self.r.actions).tokens(local[found[-1][0] + len(found[-1][1]) :])
             if sum(1 for t in rest if not t.pos.startswith("v")) <= 1:
@@ -531,6 +536,8 @@ class TargetExtractor:
                     indicator = between
         else:
             between = self._strip_indicator(self._trim_before(local.strip()))
+            if between.startswith(("每", "各")) and after_text:
+                between = ""  # 每个区县至少2所公办幼儿园: a distributive scope; what is counted follows the number
             if between and not between.endswith(("等", "和", "及", "与", "、")):
                 indicator = between
         if not indicator:
@@ -548,7 +555,11 @@ class TargetExtractor:
         # a leading enumerator or size threshold is not part of what is counted: 一是…比例, 10亿元以上制造业项目
         indicator = re.sub(r"^[一二三四五六七八九十]+是", "", indicator)
         # a baseline or starting point is not what is counted: 能耗比2020年下降, 时限由20个工作日
-        indicator = re.sub(r"(?:比(?:19|20)\d{2}年(?:末|底)?(?:下降|增长|提高|降低)?|由[\d.]+[^\d]{0,5})$", "", indicator)
+        indicator = re.sub(r"(?:[比较](?:19|20)\d{2}年(?:末|底)?(?:下降|增长|提高|降低)?|由[\d.]+[^\d]{0,5})$", "", indicator)
+        indicator = indicator.lstrip("、，,和及与")
+        examples = re.match(r"^(?P<list>.{2,}?[、”」].{0,12}?)等(?P<rest>[^等]{2,})$", indicator)
+        if examples:
+            indicator = examples.group("rest")  # “汀江文化旅游节”等重大节庆活动 → 重大节庆活动
         indicator = re.sub(r"^[\d.]+[万亿千]?[\u4e00-\u9fff]{0,2}(?:以上|以下)(?:的)?(?=[\u4e00-\u9fff])", "", indicator)
         return action, indicator
 
