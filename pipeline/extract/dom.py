@@ -224,7 +224,7 @@ def _is_heading_like(text: str, label: re.Pattern[str]) -> bool:
     return len(text) <= 15 or (bool(label.match(text)) and len(text) <= 40)
 
 
-def _continues(prev: str, nxt: str, indented: bool, opts: RenderOptions) -> bool:
+def _continues(prev: str, nxt: str, indented: bool, opts: RenderOptions, indent_marks_paragraphs: bool = False) -> bool:
     """Does a <br>-separated line continue the line before it (an editor's hard break)?
 
     It does when it is not indented, does not start with a numbering label,
@@ -233,10 +233,16 @@ def _continues(prev: str, nxt: str, indented: bool, opts: RenderOptions) -> bool
     must see each numbered item start a line, and must not see one item cut
     in two.
     """
-    if indented or not prev or not nxt:
+    if not prev or not nxt or opts.line_start_label.match(nxt):
         return False
-    if opts.line_start_label.match(nxt):
+    if prev[-1] in opts.line_open_punctuation:
+        return True  # a sentence cut after ， or 、 goes on, indented or not
+    if indented:
         return False
+    if indent_marks_paragraphs and not _is_heading_like(prev, opts.line_start_label):
+        # where every paragraph opens indented, a flush-left line goes on the one before,
+        # even after a ；: 全年改造老旧小区35个；<br>新建改造城市道路8条…
+        return True
     if prev[-1] in opts.line_end_punctuation:
         return False
     if prev[-1] in opts.line_open_punctuation:
@@ -255,13 +261,17 @@ def merge_segments(segments: list[str], opts: RenderOptions) -> list[str]:
     """Turn the <br>-separated raw segments of one block into lines."""
     lines: list[str] = []
     blank_before = False
+    texts = [raw for raw in segments if clean_inline(raw)]
+    indents = [raw.lstrip(" \t\r\n\f").startswith(_INDENT) for raw in texts]
+    # paragraphs are marked by indentation when most lines carry it (and there are enough lines to tell)
+    marks = len(texts) >= 6 and sum(indents) >= 0.6 * len(texts)
     for raw in segments:
         text = clean_inline(raw)
         if not text:
             blank_before = True
             continue
         indented = raw.lstrip(" \t\r\n\f").startswith(_INDENT)
-        if lines and not blank_before and _continues(lines[-1], text, indented, opts):
+        if lines and not blank_before and _continues(lines[-1], text, indented, opts, marks):
             lines[-1] = _join(lines[-1], text)
         else:
             lines.append(text)
