@@ -108,13 +108,7 @@ class Handler(QuietHandler):
         state = self.server.state
         req = Request(time.monotonic(), "GET", self.path, self.headers.get("Host", ""), dict(self.headers.items()))
         n = state.add(req)
-        try:
-            self.route(req, n)
-        except OSError:
-            pass  # the client hung up
-        finally:
-            req.end = time.monotonic()
-            req.done.set()
+        self.serve(req, n)
 
     def answer(self, req: Request, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
         req.status = status

@@ -159,13 +159,7 @@ class Handler(QuietHandler):
         with self.server.lock:
             self.server.log.append(req)
             n = sum(1 for r in self.server.log if r.bare_path == req.bare_path)
-        try:
-            self.route(req, n)
-        except OSError:
-            pass  # the client hung up
-        finally:
-            req.end = time.monotonic()
-            req.done.set()
+        self.serve(req, n)
 
     def answer(self, req: Request, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
         req.status = status
