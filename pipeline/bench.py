@@ -19,9 +19,20 @@ from pipeline.records import RawDocument
 from pipeline.rules import Rules, load_rules
 
 
+def clear_caches() -> None:
+    """Forget memoised normalisations and tokenisations, so that every repetition does the full work."""
+    from pipeline.textnorm import normalize
+    from pipeline.tokenize import Tokenizer
+
+    normalize.cache_clear()
+    Tokenizer._tokens.cache_clear()
+    Tokenizer._action_spans.cache_clear()
+
+
 def _median_ms(fn: Callable[[], object], repeat: int) -> float:
     times = []
     for _ in range(repeat):
+        clear_caches()
         t0 = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t0) * 1000)

@@ -11,6 +11,7 @@ character it came from.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 _ZERO_WIDTH = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"}
 _SPACES = {"\u3000", "\u00a0", "\u2002", "\u2003", "\u2009", "\u202f", "\t"}
@@ -59,7 +60,19 @@ class NormText:
         return self.original[a:b]
 
 
+# One table for str.translate: every character that folds to another single character.
+_TABLE: dict[int, str | None] = {code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}
+_TABLE.update({ord(ch): " " for ch in _SPACES})
+_TABLE.update({ord(k): v for k, v in _EXTRA.items()})
+_TABLE.update({ord(ch): None for ch in _ZERO_WIDTH})
+
+
+@lru_cache(maxsize=8192)
 def normalize(original: str) -> NormText:
+    """Fold `original` for matching; cached, since every stage folds the same item texts."""
+    if not any(ch in original for ch in _ZERO_WIDTH):
+        # the common case: folding maps one character to one, so offsets are unchanged
+        return NormText(original, original.translate(_TABLE), tuple(range(len(original) + 1)))
     out: list[str] = []
     index: list[int] = []
     for pos, ch in enumerate(original):
@@ -74,7 +87,7 @@ def normalize(original: str) -> NormText:
 
 def fold(text: str) -> str:
     """The normalised string alone, for comparisons (gold against output)."""
-    return "".join(fold_char(ch) for ch in text)
+    return text.translate(_TABLE)
 
 
 def compact(text: str) -> str:

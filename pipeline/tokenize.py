@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -68,10 +69,18 @@ class Tokenizer:
                     raise RulesError(path, line, f"bad token pattern: {exc}") from None
 
     def tokens(self, text: str) -> list[Token]:
+        return list(self._tokens(text))
+
+    @lru_cache(maxsize=16384)  # noqa: B019 -- tokenizers are few and live as long as the process
+    def _tokens(self, text: str) -> tuple[Token, ...]:
         doc = self.nlp.make_doc(text)
-        return [Token(t.text, t.idx, t.idx + len(t.text), self._tags.get(t.text, "")) for t in doc]
+        return tuple(Token(t.text, t.idx, t.idx + len(t.text), self._tags.get(t.text, "")) for t in doc)
 
     def action_spans(self, text: str) -> list[tuple[int, int]]:
+        return list(self._action_spans(text))
+
+    @lru_cache(maxsize=16384)  # noqa: B019
+    def _action_spans(self, text: str) -> tuple[tuple[int, int], ...]:
         """Character spans of action words on token boundaries, in order (overlaps merged)."""
         doc = self.nlp.make_doc(text)
         spans: list[tuple[int, int]] = []
@@ -87,7 +96,7 @@ class Tokenizer:
                 merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
             else:
                 merged.append((a, b))
-        return merged
+        return tuple(merged)
 
 
 _CACHE: dict[tuple[str, tuple[str, ...]], Tokenizer] = {}
