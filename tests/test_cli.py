@@ -185,3 +185,16 @@ def test_parse_api_for_notebooks():
     assert len(result.items) == 100
     assert result.items[10].path == "一/11"
     assert any(r.role == "cooperating" for r in result.responsibilities)
+
+
+def test_process_pool_gives_the_same_outputs(tmp_path):
+    """--workers N runs the same pure function in N processes: the tables must not change."""
+    pages = tmp_path / "in"
+    pages.mkdir()
+    for name in ("ah-gov-2021-work-points.html", "r-hubei-2024-digital-gov-table.html", "x-gbk-pingjiang-environment.html"):
+        shutil.copy(ROOT / "corpus" / "pages" / name, pages / name)
+    serial = run_cli("run", str(pages), "--out", str(tmp_path / "serial"))
+    pooled = run_cli("run", str(pages), "--out", str(tmp_path / "pooled"), "--workers", "2")
+    assert serial.returncode == 0 and pooled.returncode == 0, pooled.stderr
+    for name in ("documents.csv", "items.csv", "responsibilities.csv", "targets.csv"):
+        assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "pooled" / name).read_bytes(), name
