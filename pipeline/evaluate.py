@@ -92,7 +92,6 @@ def _alts(value: Any) -> list[str]:
 def score_page(gold: dict[str, Any], page_gold: dict[str, Any], result: DocumentResult) -> PageReport:
     report = PageReport(page=page_gold["page"], form=str(gold.get("form", "")))
     gold_items = gold.get("items") or []
-    by_path = {i.path: i for i in result.items}
 
     # items: the path must exist and the text must start as the gold says
     g_items = [str(i["path"]) for i in gold_items]
@@ -190,7 +189,6 @@ def score_page(gold: dict[str, Any], page_gold: dict[str, Any], result: Document
             "first_ok": not body_gold.get("first") or body.startswith(compact(body_gold["first"])),
             "last_ok": not body_gold.get("last") or body.endswith(compact(body_gold["last"])),
         }
-    _ = by_path
     return report
 
 

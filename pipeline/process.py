@@ -140,8 +140,6 @@ def process(raw: RawDocument, rules: Rules) -> DocumentResult:
     check_bytes(raw)
     try:
         page = extract_page(raw.content, source=raw.final_url or raw.source, http_charset=raw.http_charset, rules=rules.extract)
-    except DocumentError:
-        raise
     except (ValueError, LookupError) as exc:
         raise DocumentError(f"cannot read the page: {exc}") from exc
     if not page.body.strip() and not page.title:

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.records import Item, Responsibility
+from pipeline.records import Item
 from pipeline.rulesio import RulesError, require, yaml_sections
 from pipeline.textnorm import NormText, normalize
 
@@ -329,8 +329,6 @@ class ResponsibilityParser:
                     pending = []
                 assign(self.split_units(nt, rest_a, rest_b), role)
                 continue
-            if pending and stripped.startswith(("其他", "其余")):
-                pass
             hit = self.role_word_at_end(stripped)
             if hit is None:
                 # role word inside the segment: 省财政厅牵头负责落实
@@ -394,21 +392,3 @@ class ResponsibilityParser:
             if group.labelled and not parsed and not deadline:
                 warnings.append(f"empty responsibility line: {nt.raw(group.start, group.end).strip()}")
         return units, " | ".join(raws), "；".join(dict.fromkeys(deadlines)), warnings
-
-
-def to_records(item: Item, parsed: list[ParsedUnit], resolve: object | None = None) -> list[Responsibility]:
-    out = []
-    for position, p in enumerate(parsed, start=1):
-        out.append(
-            Responsibility(
-                item_id=item.item_id,
-                position=position,
-                unit=p.unit,
-                unit_canonical="",
-                role=p.role,
-                etc=p.etc,
-                clause=p.clause,
-                deadline=p.deadline,
-            )
-        )
-    return out
