@@ -13,13 +13,12 @@ import csv
 import hashlib
 import io
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from pipeline.atomic import write_atomic
 from pipeline.numbers import format_value
 from pipeline.records import (
     Attachment,
@@ -42,24 +41,6 @@ from pipeline.schema import (
 )
 
 STATE_DIR = ".state"
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename over the target."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def _cell(value: Any) -> str:
@@ -101,12 +82,12 @@ class StateStore:
     def save(self, result: DocumentResult, versions: dict[str, str]) -> None:
         record = {"versions": versions, "result": asdict(result)}
         data = json.dumps(record, ensure_ascii=False, sort_keys=True).encode("utf-8")
-        atomic_write_bytes(self.docs / f"{_key(result.document.source)}.json", data)
+        write_atomic(self.docs / f"{_key(result.document.source)}.json", data)
         self.clear_failure(result.document.source)
 
     def save_failure(self, failure: Failure) -> None:
         data = json.dumps(asdict(failure), ensure_ascii=False).encode("utf-8")
-        atomic_write_bytes(self.failures / f"{_key(failure.source)}.json", data)
+        write_atomic(self.failures / f"{_key(failure.source)}.json", data)
 
     def clear_failure(self, source: str) -> None:
         try:
@@ -221,9 +202,9 @@ def write_outputs(out_dir: Path, store: StateStore) -> dict[str, int]:
     tables = table_rows(unique, list(store.failure_records()))
     counts = {}
     for table, rows in tables.items():
-        atomic_write_bytes(out_dir / table.filename, csv_bytes(table, rows))
+        write_atomic(out_dir / table.filename, csv_bytes(table, rows))
         counts[table.name] = len(rows)
-    atomic_write_bytes(
+    write_atomic(
         out_dir / "datapackage.json",
         json.dumps(datapackage(), ensure_ascii=False, indent=2).encode("utf-8"),
     )

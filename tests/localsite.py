@@ -7,7 +7,9 @@ headers, Content-Length, no body for 304) is the same for both.
 
 from __future__ import annotations
 
+import hashlib
 import time
+from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
@@ -41,3 +43,17 @@ class QuietHandler(BaseHTTPRequestHandler):
         finally:
             req.end = time.monotonic()
             req.done.set()
+
+    def answer(self, req: Any, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+        raise NotImplementedError
+
+    def answer_conditionally(self, req: Any, body: bytes, mtime: int, content_type: str) -> None:
+        """200 with ETag and Last-Modified, or 304 when the request's validators still match."""
+        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        validators = {"ETag": etag, "Last-Modified": formatdate(mtime, usegmt=True)}
+        if req.headers.get("If-None-Match") == etag:
+            return self.answer(req, 304, b"", validators)
+        since = req.headers.get("If-Modified-Since")
+        if since and "If-None-Match" not in req.headers and parsedate_to_datetime(since).timestamp() >= mtime:
+            return self.answer(req, 304, b"", validators)
+        return self.answer(req, 200, body, {"Content-Type": content_type, **validators})

@@ -25,7 +25,6 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email.utils import formatdate, parsedate_to_datetime
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -193,15 +192,7 @@ class Handler(QuietHandler):
         if file.suffix == ".xml":
             body = body.replace(b"{{BASE}}", f"http://{req.host}".encode())
         ctype = next((v for k, v in CONTENT_TYPES.items() if fnmatch.fnmatch(rel, k)), "application/octet-stream")
-        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
-        mtime = int(file.stat().st_mtime)
-        validators = {"ETag": etag, "Last-Modified": formatdate(mtime, usegmt=True)}
-        if req.headers.get("If-None-Match") == etag:
-            return self.answer(req, 304, b"", validators)
-        since = req.headers.get("If-Modified-Since")
-        if since and "If-None-Match" not in req.headers and parsedate_to_datetime(since).timestamp() >= mtime:
-            return self.answer(req, 304, b"", validators)
-        return self.answer(req, 200, body, {"Content-Type": ctype, **validators})
+        return self.answer_conditionally(req, body, int(file.stat().st_mtime), ctype)
 
 
 class Site:

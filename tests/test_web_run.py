@@ -28,7 +28,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from email.utils import formatdate, parsedate_to_datetime
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -194,15 +193,7 @@ class Handler(QuietHandler):
             ctype = "text/plain; charset=utf-8"
         else:
             ctype = "text/html; charset=utf-8"
-        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
-        mtime = int(modified)
-        validators = {"ETag": etag, "Last-Modified": formatdate(mtime, usegmt=True)}
-        if req.headers.get("If-None-Match") == etag:
-            return self.answer(req, 304, b"", validators)
-        since = req.headers.get("If-Modified-Since")
-        if since and "If-None-Match" not in req.headers and parsedate_to_datetime(since).timestamp() >= mtime:
-            return self.answer(req, 304, b"", validators)
-        return self.answer(req, 200, body, {"Content-Type": ctype, **validators})
+        return self.answer_conditionally(req, body, int(modified), ctype)
 
 
 class Site:

@@ -15,7 +15,6 @@ edges), so that dates and sources of sidebar headlines never leak in.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
@@ -40,20 +39,6 @@ _SHORT_LINE = 80
 _DATE_LINE_MAX = 24  # 二〇二一年十二月三十一日 with spaces around it
 _DISCLOSURE_MAX_CHARS = 1500  # a 信息公开 table is short; a page section holding one is not it
 _DISCLOSURE_MIN_LABELS = 3
-
-
-@dataclass
-class Metadata:
-    """The metadata fields of a page, plus the attachments and the URL they resolve against."""
-
-    title: str = ""
-    publish_date: str = ""
-    issuer: str = ""
-    doc_number: str = ""
-    written_date: str = ""
-    site_name: str = ""
-    url: str = ""
-    attachments: list[Attachment] = field(default_factory=list)
 
 
 def meta_tags(page: HtmlElement) -> dict[str, str]:

@@ -20,14 +20,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import os
 import sqlite3
-import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 from typing import IO
+
+from pipeline.atomic import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -83,20 +83,6 @@ _COLUMNS = tuple(f.name for f in fields(ManifestRow))
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    """Make a rename durable; best effort (not every OS can open directories)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 class Store:
@@ -196,19 +182,7 @@ class Store:
         path = self.blob_path(digest)
         if path.is_file() and path.stat().st_size == len(data):
             return digest
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp_name, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
-            raise
-        _fsync_dir(path.parent)
+        write_atomic(path, data, prefix=TEMP_PREFIX)
         return digest
 
     # -- manifest ----------------------------------------------------------
