@@ -150,6 +150,17 @@ def _sniff_html(content: bytes) -> bool:
     return head.startswith((b"<!doctype html", b"<html", b"<head", b"<meta", b"<body", b"<!--", b"<div", b"<title"))
 
 
+def conditional_headers(stored: ManifestRow | None) -> dict[str, str]:
+    """If-None-Match / If-Modified-Since from what the store holds for a URL."""
+    headers: dict[str, str] = {}
+    if stored is not None:
+        if stored.etag:
+            headers["If-None-Match"] = stored.etag
+        if stored.last_modified:
+            headers["If-Modified-Since"] = stored.last_modified
+    return headers
+
+
 class Fetcher:
     """Fetches article URLs politely into the raw store under `out_dir`.
 
@@ -212,12 +223,7 @@ class Fetcher:
         stored = row if row is not None and row.kind == "listing" and row.sha256 else None
         if stored is not None and stored.sha256 is not None and not self.store.has_blob(stored.sha256):
             stored = None
-        headers: dict[str, str] = {}
-        if stored is not None:
-            if stored.etag:
-                headers["If-None-Match"] = stored.etag
-            if stored.last_modified:
-                headers["If-Modified-Since"] = stored.last_modified
+        headers = conditional_headers(stored)
         resp = self.client.get(url, headers=headers, accept=accept_listing)
         now = utc_now()
         if resp.status_code == 304 and stored is not None and stored.sha256 is not None:
@@ -353,12 +359,7 @@ class Fetcher:
         if stored is not None and not self.config.refresh:
             return FetchOutcome(url, "cached", "already stored", self._stored_raw(url, stored), previous, previous, stored.final_url)
 
-        headers: dict[str, str] = {}
-        if stored is not None:
-            if stored.etag:
-                headers["If-None-Match"] = stored.etag
-            if stored.last_modified:
-                headers["If-Modified-Since"] = stored.last_modified
+        headers = conditional_headers(stored)
         base = row or ManifestRow(url=url)
         now = utc_now()
         try:
